@@ -1,0 +1,53 @@
+# Co-produce: `make run` serves the portal with demo data; `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install assets run test lint stop clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/dist/.built: node_modules/.installed $(wildcard static/src/*)
+	npm run --silent build
+	touch $@
+
+install: $(VENV)/.installed static/dist/.built
+
+assets: static/dist/.built
+
+# The portal, a Celery worker and its scheduler (beat); Ctrl-C stops all of them.
+run: export DEBUG := true
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo "Co-produce: http://$(HOST):$(PORT)/  (Ctrl-C stops the portal and its worker)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/celery -A coproduce worker --beat --loglevel=INFO --pool=solo & \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT); wait
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+
+test: install lint
+	@test -x /usr/bin/chromium || { echo "Browser tests need Debian's chromium: apt-get install chromium"; exit 1; }
+	$(BIN)/python -m pytest
+
+# Stop the embedded PostgreSQL (it keeps running between commands on purpose).
+stop:
+	@test -x $(BIN)/python && $(BIN)/python -m coproduce.embedded_db stop || true
+
+clean: stop
+	rm -rf var staticfiles static/dist node_modules

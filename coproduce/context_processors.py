@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def site(request: HttpRequest) -> dict[str, str]:
+    """Give every page the portal's name."""
+    return {"site_name": settings.SITE_NAME}

@@ -1,0 +1,14 @@
+"""Scheduled housekeeping of the site."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+
+@shared_task
+def sessions_clear_expired() -> int:
+    """Delete expired sign-in sessions; running it twice does no harm."""
+    deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted

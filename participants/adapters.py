@@ -1,0 +1,24 @@
+"""How allauth behaves here: invite-only sign-up and account emails sent off the request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+
+from participants.tasks import email_send, serialize_email
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        """Projects are invite-only; open sign-up is a deployment's choice (OPEN_SIGNUP)."""
+        return settings.OPEN_SIGNUP
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """Render the message now, and send it from a Celery worker once the data is saved."""
+        message = self.render_mail(template_prefix, email, context)
+        payload = serialize_email(message)
+        transaction.on_commit(lambda: email_send.delay(payload))

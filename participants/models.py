@@ -1,0 +1,101 @@
+"""The people of the portal: the account, its pseudonymous display name and preferences."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# Calm, neutral words for generated pseudonyms: nothing clinical, nothing judging.
+_PSEUDONYM_ADJECTIVES = (
+    "Amber", "Bright", "Calm", "Clear", "Cosy", "Gentle", "Golden", "Green",
+    "Hazel", "Kind", "Misty", "Quiet", "Silver", "Steady", "Sunny", "Warm",
+)  # fmt: skip
+_PSEUDONYM_NOUNS = (
+    "Birch", "Brook", "Cedar", "Fern", "Heron", "Lark", "Maple", "Meadow",
+    "Otter", "Pebble", "Robin", "Rowan", "Sparrow", "Willow", "Wren", "Harbour",
+)  # fmt: skip
+
+
+def generate_pseudonym() -> str:
+    """Return a friendly random pseudonym such as 'Quiet Heron 41'."""
+    adjective = secrets.choice(_PSEUDONYM_ADJECTIVES)
+    noun = secrets.choice(_PSEUDONYM_NOUNS)
+    return f"{adjective} {noun} {secrets.randbelow(90) + 10}"
+
+
+class UserManager(BaseUserManager["User"]):
+    """Create people by email; the email is the login."""
+
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person with an account. Others see the display name, a pseudonym by default."""
+
+    email = models.EmailField(_("email address"), unique=True)
+    display_name = models.CharField(
+        _("display name"),
+        max_length=60,
+        default=generate_pseudonym,
+        help_text=_(
+            "The name other people in your projects see. It can be a made-up name: "
+            "you do not have to use your real name."
+        ),
+    )
+    full_name = models.CharField(
+        _("full name"),
+        max_length=150,
+        blank=True,
+        help_text=_("Optional. Only you and the site's administrators can see it."),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="Europe/London",
+        help_text=_("Dates and times are shown in this time zone."),
+    )
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def get_short_name(self) -> str:
+        return self.display_name
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.display_name

@@ -1,0 +1,102 @@
+"""The fixed cast of the design, shared by every test, and a real Celery worker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+
+from coproduce.celery import app as celery_app
+from participants.models import User
+from tests.factories import PASSWORD, UserFactory
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def lived_experience_member(db: None) -> User:
+    return UserFactory(email="lived@example.org", display_name="Quiet Heron")
+
+
+@pytest.fixture
+def carer_member(db: None) -> User:
+    return UserFactory(email="carer@example.org", display_name="Steady Rowan")
+
+
+@pytest.fixture
+def clinician_member(db: None) -> User:
+    return UserFactory(email="clinician@example.org", display_name="Clear Brook")
+
+
+@pytest.fixture
+def facilitator(db: None) -> User:
+    return UserFactory(email="facilitator@example.org", display_name="Warm Lark")
+
+
+@pytest.fixture
+def manager(db: None) -> User:
+    return UserFactory(email="manager@example.org", display_name="Silver Birch")
+
+
+@pytest.fixture
+def outsider(db: None) -> User:
+    return UserFactory(email="outsider@example.org", display_name="Misty Fern")
+
+
+@pytest.fixture
+def anonymous_client(client):  # type: ignore[no-untyped-def]
+    """A visitor who is not signed in."""
+    return client
+
+
+@pytest.fixture(scope="session")
+def celery_worker() -> Iterator[object]:
+    """A real Celery worker in a thread, on the configured broker (Redis in CI).
+
+    Tests that use it need `django_db(transaction=True)`: the worker has its own
+    database connection and sees only committed data.
+    """
+    celery_app.conf.broker_transport_options = {
+        **(celery_app.conf.broker_transport_options or {}),
+        "polling_interval": 0.05,
+    }
+    with start_worker(
+        celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10
+    ) as worker:
+        yield worker
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Start every test with empty rate-limit counters (they live in the cache)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def wait_for(condition, timeout: float = 15.0, interval: float = 0.05):  # type: ignore[no-untyped-def]
+    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"Gave up waiting after {timeout} s for {condition}")
+
+
+def code_from_email(message) -> str:  # type: ignore[no-untyped-def]
+    """Return the one-time code (like 'ABCD-EFGH') written on a line of its own in an email."""
+    import re
+
+    found = re.search(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", message.body, re.MULTILINE)
+    assert found, f"No code in the email:\n{message.body}"
+    return found.group(1)
