@@ -10,5 +10,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("account/", include("participants.urls")),
+    path("projects/", include("projects.urls")),
     path("admin/", admin.site.urls),
 ]

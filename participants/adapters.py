@@ -11,11 +11,15 @@ from django.http import HttpRequest
 
 from participants.tasks import email_send, serialize_email
 
+# Set by the invitation page: someone holding a valid invitation may create an account.
+INVITED_EMAIL_SESSION_KEY = "invited_email"
+
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
-        """Projects are invite-only; open sign-up is a deployment's choice (OPEN_SIGNUP)."""
-        return settings.OPEN_SIGNUP
+        """Projects are invite-only: sign-up is open to people holding an invitation, and to
+        everyone only where a deployment chooses so (OPEN_SIGNUP)."""
+        return settings.OPEN_SIGNUP or bool(request.session.get(INVITED_EMAIL_SESSION_KEY))
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """Render the message now, and send it from a Celery worker once the data is saved."""

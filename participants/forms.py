@@ -7,17 +7,11 @@ import zoneinfo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from coproduce.forms import PlainTextFormMixin
 from participants.models import User, generate_pseudonym
 
 
-def _reject_nul(value: str) -> str:
-    # PostgreSQL cannot store the NUL character; say so kindly instead of failing.
-    if "\x00" in value:
-        raise forms.ValidationError(_("Remove the hidden control character from this text."))
-    return value
-
-
-class SignupDetailsForm(forms.Form):
+class SignupDetailsForm(PlainTextFormMixin, forms.Form):
     """Extra sign-up field: the name others see, a pseudonym unless the person picks one."""
 
     display_name = forms.CharField(
@@ -31,14 +25,14 @@ class SignupDetailsForm(forms.Form):
     )
 
     def clean_display_name(self) -> str:
-        return _reject_nul(self.cleaned_data["display_name"].strip())
+        return self.cleaned_data["display_name"].strip()
 
     def signup(self, request: object, user: User) -> None:
         user.display_name = self.cleaned_data.get("display_name") or generate_pseudonym()
         user.save(update_fields=["display_name"])
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(PlainTextFormMixin, forms.ModelForm):
     """The person's own details: display name, private full name, time zone."""
 
     time_zone = forms.ChoiceField(
@@ -48,7 +42,14 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["display_name", "full_name", "time_zone"]
+        fields = [
+            "display_name",
+            "full_name",
+            "time_zone",
+            "larger_text",
+            "reduced_motion",
+            "easy_read_first",
+        ]
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -57,10 +58,10 @@ class ProfileForm(forms.ModelForm):
         ]
 
     def clean_display_name(self) -> str:
-        value = _reject_nul(self.cleaned_data["display_name"].strip())
+        value = self.cleaned_data["display_name"].strip()
         if not value:
             raise forms.ValidationError(_("Enter a display name. It can be a made-up name."))
         return value
 
     def clean_full_name(self) -> str:
-        return _reject_nul(self.cleaned_data["full_name"].strip())
+        return self.cleaned_data["full_name"].strip()

@@ -28,6 +28,16 @@ def generate_pseudonym() -> str:
     return f"{adjective} {noun} {secrets.randbelow(90) + 10}"
 
 
+class Constituency(models.TextChoices):
+    """The groups a person may say they belong to in a project (self-described)."""
+
+    LIVED_EXPERIENCE = "lived_experience", _("Lived experience of mental illness")
+    CARER = "carer", _("Carer, family member or supporter")
+    CLINICIAN = "clinician", _("Clinician")
+    OTHER_PROFESSIONAL = "other_professional", _("Other professional")
+    OTHER = "other", _("Other")
+
+
 class UserManager(BaseUserManager["User"]):
     """Create people by email; the email is the login."""
 
@@ -76,6 +86,19 @@ class User(AbstractBaseUser, PermissionsMixin):
         max_length=64,
         default="Europe/London",
         help_text=_("Dates and times are shown in this time zone."),
+    )
+    larger_text = models.BooleanField(
+        _("Larger text"), default=False, help_text=_("Show text bigger on every page.")
+    )
+    reduced_motion = models.BooleanField(
+        _("Less movement"),
+        default=False,
+        help_text=_("Turn off animations and moving parts."),
+    )
+    easy_read_first = models.BooleanField(
+        _("Easy read first"),
+        default=False,
+        help_text=_("Where a project has an easy read summary, show it first."),
     )
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)

@@ -6,16 +6,25 @@ from django.db import transaction
 
 from participants.models import User
 
+PROFILE_FIELDS = (
+    "display_name",
+    "full_name",
+    "time_zone",
+    "larger_text",
+    "reduced_motion",
+    "easy_read_first",
+)
 
-def user_update_profile(
-    *, actor: User, user: User, display_name: str, full_name: str, time_zone: str
-) -> User:
-    """Change a person's own details; only that person may."""
+
+def user_update_profile(*, actor: User, user: User, **values: object) -> User:
+    """Change a person's own details and preferences; only that person may."""
     if actor.pk != user.pk:
         raise PermissionError("People change only their own details.")
+    unknown = set(values) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown profile fields {sorted(unknown)}.")
     with transaction.atomic():
-        user.display_name = display_name
-        user.full_name = full_name
-        user.time_zone = time_zone
-        user.save(update_fields=["display_name", "full_name", "time_zone"])
+        for name, value in values.items():
+            setattr(user, name, value)
+        user.save(update_fields=list(values))
     return user

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from participants.forms import ProfileForm
+from participants.models import User
 from participants.services import user_update_profile
 
 
@@ -17,15 +18,10 @@ from participants.services import user_update_profile
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     """Show and change the person's display name, full name and time zone."""
-    form = ProfileForm(request.POST or None, instance=request.user)
+    # A fresh copy: a refused form must not change the name shown in the page header.
+    form = ProfileForm(request.POST or None, instance=User.objects.get(pk=request.user.pk))
     if request.method == "POST" and form.is_valid():
-        user_update_profile(
-            actor=request.user,
-            user=request.user,
-            display_name=form.cleaned_data["display_name"],
-            full_name=form.cleaned_data["full_name"],
-            time_zone=form.cleaned_data["time_zone"],
-        )
+        user_update_profile(actor=request.user, user=request.user, **form.cleaned_data)
         messages.success(request, _("Your details have been saved."))
         return redirect("participants:profile")
     return render(request, "participants/profile.html", {"form": form})

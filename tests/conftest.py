@@ -9,7 +9,7 @@ from celery.contrib.testing.worker import start_worker
 
 from coproduce.celery import app as celery_app
 from participants.models import User
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, enable_totp
 
 
 @pytest.fixture
@@ -34,12 +34,21 @@ def clinician_member(db: None) -> User:
 
 @pytest.fixture
 def facilitator(db: None) -> User:
-    return UserFactory(email="facilitator@example.org", display_name="Warm Lark")
+    """Runs co-production here: may create projects, and has two-factor sign-in on."""
+    from django.contrib.auth.models import Permission
+
+    person = UserFactory(email="facilitator@example.org", display_name="Warm Lark")
+    person.user_permissions.add(Permission.objects.get(codename="add_project"))
+    enable_totp(person)
+    return User.objects.get(pk=person.pk)
 
 
 @pytest.fixture
 def manager(db: None) -> User:
-    return UserFactory(email="manager@example.org", display_name="Silver Birch")
+    """An NHS manager who observes projects, with two-factor sign-in on."""
+    person = UserFactory(email="manager@example.org", display_name="Silver Birch")
+    enable_totp(person)
+    return person
 
 
 @pytest.fixture
@@ -100,3 +109,42 @@ def code_from_email(message) -> str:  # type: ignore[no-untyped-def]
     found = re.search(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", message.body, re.MULTILINE)
     assert found, f"No code in the email:\n{message.body}"
     return found.group(1)
+
+
+def join(project, user: User, role: str, constituency: str = "") -> None:  # type: ignore[no-untyped-def]
+    """Bring a person into a project the real way: invited, then accepting."""
+    from projects import services
+    from projects.models import Membership
+
+    inviter = (
+        Membership.objects.filter(project=project, role="facilitator", left_at__isnull=True)
+        .select_related("user")
+        .first()
+        .user
+    )
+    _invitation, token = services.invitation_create(
+        actor=inviter, project=project, email=user.email, role=role
+    )
+    services.invitation_accept(
+        actor=user, token=token, constituency=constituency, accepts_ground_rules=True
+    )
+
+
+@pytest.fixture
+def project(  # type: ignore[no-untyped-def]
+    facilitator, lived_experience_member, carer_member, clinician_member, manager, outsider
+):
+    """A project run by the facilitator, with one member of each constituency and an observer."""
+    from projects import services
+
+    created = services.project_create(
+        actor=facilitator,
+        title="Better crisis care at night",
+        purpose="Make the night-time crisis line work for the people who call it.",
+        ground_rules="We listen. We share power. Every member has one equal vote.",
+    )
+    join(created, lived_experience_member, "member", "lived_experience")
+    join(created, carer_member, "member", "carer")
+    join(created, clinician_member, "member", "clinician")
+    join(created, manager, "observer")
+    return created

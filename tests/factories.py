@@ -25,3 +25,25 @@ class UserFactory(factory.django.DjangoModelFactory):
     def verified_email(self, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
             EmailAddress.objects.create(user=self, email=self.email, primary=True, verified=True)
+
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def enable_totp(user: User) -> None:
+    """Switch on two-factor authentication (an authenticator app) for a person."""
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(user, TOTP_SECRET)
+
+
+def current_totp_code() -> str:
+    """The code the person's authenticator app shows right now."""
+    from allauth.mfa.totp.internal.auth import (
+        format_hotp_value,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    counter = next(iter(yield_hotp_counters_from_time()))
+    return format_hotp_value(hotp_value(TOTP_SECRET, counter))

@@ -14,12 +14,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def broker_down() -> Iterator[None]:
     """Point the Celery app at a port where nothing listens (a real refused connection)."""
-    original = celery_app.conf.broker_url
-    celery_app.conf.broker_url = "redis://127.0.0.1:9/0"
+    original = celery_app.conf.broker_url, celery_app.conf.broker_write_url
+    celery_app.conf.broker_url = celery_app.conf.broker_write_url = "redis://127.0.0.1:9/0"
     try:
         yield
     finally:
-        celery_app.conf.broker_url = original
+        celery_app.conf.broker_url, celery_app.conf.broker_write_url = original
 
 
 def test_healthz_answers_200_when_database_and_broker_answer(client) -> None:

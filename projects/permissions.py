@@ -1,0 +1,112 @@
+"""Who may do what in a project, and when: one predicate per action.
+
+A right comes only from the project's role groups (django-guardian group object
+permissions); grants to a single person and superuser status count for nothing
+here, so every member of a project holds exactly the same rights. The stage's
+state then says whether a right can be used now.
+"""
+
+from __future__ import annotations
+
+from allauth.mfa.utils import is_mfa_enabled
+from django.contrib.auth.models import AnonymousUser
+from guardian.core import ObjectPermissionChecker
+
+from participants.models import User
+from projects.models import Project, ProjectRight, Role, Stage
+
+_CACHE_ATTRIBUTE = "_project_rights_cache"
+
+
+def project_rights(user: User | AnonymousUser, project: Project) -> frozenset[str]:
+    """Return the codenames the person's role groups hold on the project (cached per user)."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cache: dict[object, frozenset[str]] = user.__dict__.setdefault(_CACHE_ATTRIBUTE, {})
+    if project.pk not in cache:
+        checker = ObjectPermissionChecker(user)
+        cache[project.pk] = frozenset(checker.get_group_perms(project))
+    return cache[project.pk]
+
+
+def forget_project_rights(user: User) -> None:
+    """Drop cached rights after a change of membership."""
+    user.__dict__.pop(_CACHE_ATTRIBUTE, None)
+
+
+def _has(user: User | AnonymousUser, project: Project, right: str) -> bool:
+    return right in project_rights(user, project)
+
+
+def _active(project: Project) -> bool:
+    return project.status == Project.Status.ACTIVE
+
+
+def can_view_project(user: User | AnonymousUser, project: Project) -> bool:
+    return _has(user, project, ProjectRight.VIEW)
+
+
+def can_configure_project(user: User | AnonymousUser, project: Project) -> bool:
+    return _has(user, project, ProjectRight.CONFIGURE)
+
+
+def can_invite(user: User | AnonymousUser, project: Project) -> bool:
+    return _active(project) and _has(user, project, ProjectRight.INVITE)
+
+
+def can_moderate(user: User | AnonymousUser, project: Project) -> bool:
+    return _has(user, project, ProjectRight.MODERATE)
+
+
+def can_read_audit_trail(user: User | AnonymousUser, project: Project) -> bool:
+    return _has(user, project, ProjectRight.READ_AUDIT)
+
+
+def can_see_member_list(user: User | AnonymousUser, project: Project) -> bool:
+    """Facilitators and observers see who is in the project, with their groups."""
+    return _has(user, project, ProjectRight.CONFIGURE) or _has(
+        user, project, ProjectRight.READ_AUDIT
+    )
+
+
+def can_propose(user: User | AnonymousUser, stage: Stage) -> bool:
+    return (
+        _active(stage.project)
+        and _has(user, stage.project, ProjectRight.PROPOSE)
+        and stage.state == Stage.State.OPEN
+        and stage.proposals_allowed
+    )
+
+
+def can_comment(user: User | AnonymousUser, stage: Stage) -> bool:
+    open_for_comments = (stage.state == Stage.State.OPEN and stage.comments_allowed) or (
+        stage.state == Stage.State.VOTING and stage.comments_allowed_during_voting
+    )
+    return (
+        _active(stage.project)
+        and _has(user, stage.project, ProjectRight.COMMENT)
+        and open_for_comments
+    )
+
+
+def can_vote(user: User | AnonymousUser, stage: Stage) -> bool:
+    return (
+        _active(stage.project)
+        and _has(user, stage.project, ProjectRight.VOTE)
+        and stage.state == Stage.State.VOTING
+        and stage.voting_method != Stage.VotingMethod.NONE
+    )
+
+
+def can_change_voting_rules(user: User | AnonymousUser, stage: Stage) -> bool:
+    return can_configure_project(user, stage.project) and not stage.voting_rules_locked
+
+
+def can_create_project(user: User | AnonymousUser) -> bool:
+    """A site-wide right an administrator grants in Django's admin."""
+    return user.is_authenticated and user.has_perm("projects.add_project")
+
+
+def needs_mfa(user: User | AnonymousUser, role: str | None) -> bool:
+    """Facilitators and observers must switch on two-factor authentication first."""
+    return role in (Role.FACILITATOR, Role.OBSERVER) and not is_mfa_enabled(user)

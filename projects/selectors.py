@@ -1,0 +1,202 @@
+"""Reads about projects, filtered by what the person may see, and the access helpers.
+
+The access helpers are the only way a view loads a project or a stage: missing
+and forbidden give the same 404, so nobody can probe which projects exist.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from participants.models import Constituency, User
+from projects import permissions
+from projects.models import Invitation, Membership, Project, Stage
+
+
+@dataclass(frozen=True)
+class ProjectAccess:
+    """A project as one person may see it: their membership (if any) and whether MFA is due."""
+
+    project: Project
+    membership: Membership | None
+
+    @property
+    def role(self) -> str | None:
+        return self.membership.role if self.membership else None
+
+
+def _parse_uuid(value: object) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise Http404 from None
+
+
+def get_project_for_user(user: User, project_id: object) -> ProjectAccess:
+    """Return the project if the person may see it; otherwise 404, whether or not it exists."""
+    project = Project.objects.filter(pk=_parse_uuid(project_id)).first()
+    if project is None or not permissions.can_view_project(user, project):
+        raise Http404
+    membership = Membership.objects.filter(project=project, user=user, left_at__isnull=True).first()
+    return ProjectAccess(project=project, membership=membership)
+
+
+def get_stage_for_user(
+    user: User, project_id: object, stage_id: object
+) -> tuple[ProjectAccess, Stage]:
+    access = get_project_for_user(user, project_id)
+    stage = Stage.objects.filter(project=access.project, pk=_parse_uuid(stage_id)).first()
+    if stage is None:
+        raise Http404
+    stage.project = access.project
+    return access, stage
+
+
+def get_membership_for_user(
+    user: User, project_id: object, membership_id: object
+) -> tuple[ProjectAccess, Membership]:
+    access = get_project_for_user(user, project_id)
+    try:
+        membership_pk = int(str(membership_id))
+    except ValueError:
+        raise Http404 from None
+    membership = (
+        Membership.objects.select_related("user")
+        .filter(project=access.project, pk=membership_pk, left_at__isnull=True)
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    membership.project = access.project
+    return access, membership
+
+
+def get_invitation_for_user(
+    user: User, project_id: object, invitation_id: object
+) -> tuple[ProjectAccess, Invitation]:
+    access = get_project_for_user(user, project_id)
+    invitation = Invitation.objects.filter(
+        project=access.project, pk=_parse_uuid(invitation_id)
+    ).first()
+    if invitation is None:
+        raise Http404
+    invitation.project = access.project
+    return access, invitation
+
+
+def _current_stage(stages: list[Stage]) -> Stage | None:
+    """The stage happening now: the first open or voting one, else the next to start."""
+    for stage in stages:
+        if stage.state in (Stage.State.OPEN, Stage.State.VOTING):
+            return stage
+    for stage in stages:
+        if stage.state == Stage.State.DRAFT:
+            return stage
+    return None
+
+
+@dataclass(frozen=True)
+class DashboardEntry:
+    project: Project
+    role: str
+    current_stage: Stage | None
+    waiting_for_you: list[str]
+
+
+def dashboard_for_user(user: User) -> list[DashboardEntry]:
+    """The person's current projects with what is open now: a fixed number of queries."""
+    memberships = list(
+        Membership.objects.filter(user=user, left_at__isnull=True)
+        .select_related("project")
+        .prefetch_related(Prefetch("project__stages", queryset=Stage.objects.order_by("position")))
+        .order_by("-project__created_at")
+    )
+    entries = []
+    for membership in memberships:
+        stages = list(membership.project.stages.all())
+        current = _current_stage(stages)
+        waiting = []
+        if membership.role == "member" and current is not None:
+            if current.state == Stage.State.VOTING and current.voting_method != "none":
+                waiting.append("vote")
+            elif current.state == Stage.State.OPEN and current.proposals_allowed:
+                waiting.append("propose")
+        entries.append(
+            DashboardEntry(
+                project=membership.project,
+                role=membership.role,
+                current_stage=current,
+                waiting_for_you=waiting,
+            )
+        )
+    return entries
+
+
+def project_stages(project: Project) -> list[Stage]:
+    stages = list(project.stages.order_by("position"))
+    for stage in stages:
+        stage.project = project
+    return stages
+
+
+def current_stage(stages: list[Stage]) -> Stage | None:
+    return _current_stage(stages)
+
+
+def member_counts_by_constituency(project: Project) -> list[tuple[str, int]]:
+    """How many members each constituency has: counts only, never names."""
+    counts = dict(
+        Membership.objects.filter(project=project, role="member", left_at__isnull=True)
+        .values_list("constituency")
+        .annotate(total=Count("pk"))
+        .values_list("constituency", "total")
+    )
+    return [(label, counts.get(value, 0)) for value, label in Constituency.choices]
+
+
+def role_counts(project: Project) -> dict[str, int]:
+    rows = (
+        Membership.objects.filter(project=project, left_at__isnull=True)
+        .values("role")
+        .annotate(total=Count("pk"))
+    )
+    return {row["role"]: row["total"] for row in rows}
+
+
+def visible_fellow_members(project: Project) -> QuerySet[Membership]:
+    """Members as other members see them: names, and a group only where they chose to show it."""
+    return (
+        Membership.objects.filter(project=project, role="member", left_at__isnull=True)
+        .select_related("user")
+        .order_by("user__display_name")
+    )
+
+
+def member_list(project: Project) -> QuerySet[Membership]:
+    """Everyone in the project with role and group: for facilitators and observers only."""
+    return (
+        Membership.objects.filter(project=project, left_at__isnull=True)
+        .select_related("user")
+        .order_by("role", "user__display_name")
+    )
+
+
+def open_invitations(project: Project) -> list[Invitation]:
+    return list(
+        Invitation.objects.filter(project=project, accepted_at__isnull=True)
+        .select_related("invited_by")
+        .order_by("-created_at")[:200]
+    )
+
+
+def pending_invitation_count(project: Project) -> int:
+    from django.utils import timezone
+
+    return Invitation.objects.filter(
+        Q(project=project, accepted_at__isnull=True, revoked_at__isnull=True)
+        & Q(expires_at__gt=timezone.now())
+    ).count()
