@@ -9,6 +9,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from coproduce.celery import app as celery_app
+from projects.permissions import can_create_project
+from projects.selectors import dashboard_for_user
 
 
 @require_GET
@@ -16,7 +18,14 @@ def home(request: HttpRequest) -> HttpResponse:
     """Signed out: what Co-produce is. Signed in: the person's projects."""
     if not request.user.is_authenticated:
         return render(request, "coproduce/welcome.html")
-    return render(request, "coproduce/dashboard.html", {"projects": []})
+    return render(
+        request,
+        "coproduce/dashboard.html",
+        {
+            "entries": dashboard_for_user(request.user),
+            "can_create_project": can_create_project(request.user),
+        },
+    )
 
 
 def _database_ok() -> bool:

@@ -41,5 +41,5 @@ def verify_chain(project_id: uuid.UUID | None) -> ChainResult:
 
 
 def verify_all_chains() -> list[ChainResult]:
-    chains = AuditEvent.objects.values_list("project_id", flat=True).distinct()
+    chains = AuditEvent.objects.order_by().values_list("project_id", flat=True).distinct()
     return [verify_chain(project_id) for project_id in chains]

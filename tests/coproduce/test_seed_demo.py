@@ -9,6 +9,7 @@ from django.test import override_settings
 
 from coproduce.management.commands.seed_demo import DEMO_PASSWORD, DEMO_PEOPLE
 from participants.models import User
+from projects.models import Membership, Project
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +20,17 @@ def test_seed_demo_creates_one_account_per_role_and_is_idempotent(client) -> Non
     call_command("seed_demo")
     assert User.objects.count() == len(DEMO_PEOPLE) == 6
     assert EmailAddress.objects.filter(verified=True).count() == 6
+    project = Project.objects.get()
+    roles = sorted(Membership.objects.filter(project=project).values_list("user__email", "role"))
+    assert roles == [
+        ("carer@example.org", "member"),
+        ("clinician@example.org", "member"),
+        ("facilitator@example.org", "facilitator"),
+        ("lived-experience@example.org", "member"),
+        ("manager@example.org", "observer"),
+    ]
+    assert project.stages.count() == 5
+    assert project.stages.get(position=1).state == "open"
     response = client.post(
         "/accounts/login/", {"login": "facilitator@example.org", "password": DEMO_PASSWORD}
     )

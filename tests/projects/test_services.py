@@ -131,9 +131,7 @@ def test_a_stage_that_has_started_cannot_be_removed(project: Project, facilitato
 
 def test_members_cannot_configure(project: Project, carer_member: User) -> None:
     with pytest.raises(PermissionError):
-        services.stage_transition(
-            actor=carer_member, stage=project.stages.first(), to_state="open"
-        )
+        services.stage_transition(actor=carer_member, stage=project.stages.first(), to_state="open")
 
 
 # --- Invitations ----------------------------------------------------------------

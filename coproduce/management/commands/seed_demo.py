@@ -1,4 +1,7 @@
-"""Create the demo accounts for `make run`. Safe to run again: it only brings them up to date."""
+"""Create the demo accounts and the demo project for `make run`.
+
+Safe to run again: it only brings the demo data up to date.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +9,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from participants.models import User
+from projects import services as project_services
+from projects.models import Membership, Project
 
 DEMO_PASSWORD = "co-produce demo"  # noqa: S105 (published on purpose; DEBUG only)
+# Published too: facilitators and observers must use two-factor sign-in. `manage.py
+# demo_code` prints the current code; any authenticator app can also take this secret.
+DEMO_TOTP_SECRET = "COPRODUCEDEMOCOPRODUCEDEMO234567"  # noqa: S105
+DEMO_PROJECT_TITLE = "Better crisis care at night"
 
 
 @dataclass(frozen=True)
@@ -20,20 +32,32 @@ class DemoPerson:
     email: str
     display_name: str
     role: str
+    project_role: str = ""
+    constituency: str = ""
+
+    @property
+    def needs_mfa(self) -> bool:
+        return self.project_role in ("facilitator", "observer")
 
 
 DEMO_PEOPLE = (
-    DemoPerson("lived-experience@example.org", "Quiet Heron", "member with lived experience"),
-    DemoPerson("carer@example.org", "Steady Rowan", "carer member"),
-    DemoPerson("clinician@example.org", "Clear Brook", "clinician member"),
-    DemoPerson("facilitator@example.org", "Warm Lark", "facilitator"),
-    DemoPerson("manager@example.org", "Silver Birch", "NHS manager (observer)"),
+    DemoPerson(
+        "lived-experience@example.org",
+        "Quiet Heron",
+        "member with lived experience",
+        "member",
+        "lived_experience",
+    ),
+    DemoPerson("carer@example.org", "Steady Rowan", "carer member", "member", "carer"),
+    DemoPerson("clinician@example.org", "Clear Brook", "clinician member", "member", "clinician"),
+    DemoPerson("facilitator@example.org", "Warm Lark", "facilitator", "facilitator"),
+    DemoPerson("manager@example.org", "Silver Birch", "NHS manager (observer)", "observer"),
     DemoPerson("outsider@example.org", "Misty Fern", "outsider (in no project)"),
 )
 
 
 class Command(BaseCommand):
-    help = "Create or refresh the demo accounts (development only)."
+    help = "Create or refresh the demo accounts and the demo project (development only)."
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
@@ -41,12 +65,16 @@ class Command(BaseCommand):
                 "seed_demo only runs with DEBUG=true: demo accounts have a published password."
             )
         with transaction.atomic():
-            for person in DEMO_PEOPLE:
-                _ensure_person(person)
+            people = {person.email: (person, _ensure_person(person)) for person in DEMO_PEOPLE}
+            _ensure_project(people)
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD!r}):")
         for person in DEMO_PEOPLE:
             self.stdout.write(f"  {person.email:<32} {person.display_name:<14} {person.role}")
-        self.stdout.write("Or sign in with a code: the email lands in var/mail/ and the console.")
+        self.stdout.write(
+            "Or sign in with a code: the email lands in var/mail/ and in this console.\n"
+            "The facilitator and the manager also need a two-factor code: "
+            "`.venv/bin/python manage.py demo_code` prints it."
+        )
 
 
 def _ensure_person(person: DemoPerson) -> User:
@@ -59,4 +87,53 @@ def _ensure_person(person: DemoPerson) -> User:
     EmailAddress.objects.update_or_create(
         user=user, email=person.email, defaults={"primary": True, "verified": True}
     )
-    return user
+    if (
+        person.needs_mfa
+        and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    ):
+        TOTP.activate(user, DEMO_TOTP_SECRET)
+    if person.project_role == "facilitator":
+        user.user_permissions.add(Permission.objects.get(codename="add_project"))
+    return User.objects.get(pk=user.pk)
+
+
+def _ensure_project(people: dict[str, tuple[DemoPerson, User]]) -> Project:
+    facilitator = people["facilitator@example.org"][1]
+    project = Project.objects.filter(title=DEMO_PROJECT_TITLE, created_by=facilitator).first()
+    if project is None:
+        project = project_services.project_create(
+            actor=facilitator,
+            title=DEMO_PROJECT_TITLE,
+            purpose=(
+                "People who call the crisis line at night, their carers and the staff who "
+                "answer it decide together what should change, and then change it."
+            ),
+            easy_read_summary=(
+                "Some people call for help at night. We want the night help to be better. "
+                "We will decide together what to change."
+            ),
+            ground_rules=(
+                "We treat each other with respect.\n"
+                "Everyone's experience counts the same.\n"
+                "Each member has one vote, and votes are secret.\n"
+                "What is said about someone's care stays in the group.\n"
+                "You can take a break or leave at any time."
+            ),
+        )
+        first_stage = project.stages.order_by("position").first()
+        project_services.stage_transition(actor=facilitator, stage=first_stage, to_state="open")
+    for person, user in people.values():
+        if person.project_role in ("", "facilitator"):
+            continue
+        if Membership.objects.filter(project=project, user=user, left_at__isnull=True).exists():
+            continue
+        _invitation, token = project_services.invitation_create(
+            actor=facilitator, project=project, email=user.email, role=person.project_role
+        )
+        project_services.invitation_accept(
+            actor=user,
+            token=token,
+            constituency=person.constituency,
+            accepts_ground_rules=True,
+        )
+    return project
