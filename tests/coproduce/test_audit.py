@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
 import pgtrigger
+import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 

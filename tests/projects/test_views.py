@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from coproduce.audit.models import AuditEvent
 from participants.models import User
-from projects.models import Invitation, Membership, Project, Stage
+from projects.models import Invitation, Membership, Project
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -311,9 +311,11 @@ def test_the_wrong_signed_in_account_gets_a_clear_message(
     assert not Membership.objects.filter(user=outsider).exists()
 
 
-def test_the_invitation_email_is_sent_by_the_worker(project: Project, facilitator: User) -> None:
-    from projects.tasks import invitation_email_send
+def test_the_invitation_email_carries_the_link_and_the_role(
+    project: Project, facilitator: User
+) -> None:
     from projects import services
+    from projects.tasks import invitation_email_send
 
     mail.outbox.clear()
     invitation, token = services.invitation_create(
@@ -421,3 +423,20 @@ def test_project_page_queries_do_not_grow_with_members_or_stages(
         client.get(_url("detail", project))
         client.get(_url("people", project))
     assert len(many) == len(few)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_invitation_email_is_sent_by_the_worker_after_the_commit(
+    project: Project, facilitator: User, celery_worker
+) -> None:
+    from projects import services
+    from tests.conftest import wait_for
+
+    mail.outbox.clear()
+    services.invitation_create(
+        actor=facilitator, project=project, email="newcomer@example.org", role="member"
+    )
+    message = wait_for(
+        lambda: next((m for m in mail.outbox if m.to == ["newcomer@example.org"]), None)
+    )
+    assert "Better crisis care at night" in message.subject
