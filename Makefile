@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install assets run test lint stop clean
+.PHONY: install assets run test lint stop clean demo-code
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ run: install
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/celery -A coproduce worker --beat --loglevel=INFO --pool=solo & \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT); wait
+
+# The two-factor code the demo facilitator and manager need right now.
+demo-code: export DEBUG := true
+demo-code: $(VENV)/.installed
+	@$(BIN)/python manage.py demo_code
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

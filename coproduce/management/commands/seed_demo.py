@@ -73,7 +73,7 @@ class Command(BaseCommand):
         self.stdout.write(
             "Or sign in with a code: the email lands in var/mail/ and in this console.\n"
             "The facilitator and the manager also need a two-factor code: "
-            "`.venv/bin/python manage.py demo_code` prints it."
+            "`make demo-code` prints it."
         )
 
 
