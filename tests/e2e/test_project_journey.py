@@ -1,0 +1,177 @@
+"""A facilitator starts a project and invites a clinician and a service user, who join.
+
+Keyboard only: every field is reached with Tab and filled by typing, every link and
+button is pressed with Enter or Space. Every page visited must pass axe-core.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from playwright.sync_api import Locator, Page, expect
+
+from participants.models import User
+from projects.models import Membership, Project
+from tests.conftest import wait_for
+from tests.e2e.conftest import assert_accessible
+from tests.factories import current_totp_code
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _is_focused(target: Locator) -> bool:
+    return bool(target.evaluate("element => element === document.activeElement"))
+
+
+def tab_to(page: Page, target: Locator, presses: int = 120) -> None:
+    """Press Tab until the target has the focus, as a keyboard user would."""
+    expect(target).to_be_visible()
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if _is_focused(target):
+            return
+    raise AssertionError(f"Tab never reached {target}")
+
+
+def type_into(page: Page, field: Locator, text: str) -> None:
+    tab_to(page, field)
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+
+
+def press(page: Page, target: Locator, key: str = "Enter") -> None:
+    tab_to(page, target)
+    page.keyboard.press(key)
+
+
+def _heading(page: Page) -> Locator:
+    return page.get_by_role("heading", level=1)
+
+
+def _sign_in(page: Page, base_url: str, email: str, password: str, *, two_factor: bool) -> None:
+    page.goto(base_url + reverse("account_login"))
+    assert_accessible(page)
+    type_into(page, page.get_by_label("Email"), email)
+    type_into(page, page.get_by_label("Password", exact=True), password)
+    page.keyboard.press("Enter")
+    if two_factor:
+        expect(_heading(page)).to_have_text("Enter the code from your app")
+        assert_accessible(page)
+        type_into(page, page.get_by_label("Code"), current_totp_code())
+        page.keyboard.press("Enter")
+
+
+def _sign_out(page: Page) -> None:
+    account = page.get_by_role("navigation", name="Account")
+    press(page, account.get_by_role("button", name="Sign out"))
+    expect(page.get_by_role("status")).to_contain_text("You have signed out.")
+
+
+def _invitation_link(email: str, live_server_url: str) -> str:
+    message = wait_for(lambda: next((m for m in mail.outbox if m.to == [email]), None))
+    path = re.search(r"https?://[^/\s]+(/projects/invitations/\S+/)", message.body).group(1)
+    return live_server_url + path
+
+
+def test_a_facilitator_creates_a_project_and_invites_people_who_join(
+    page: Page,
+    live_server,
+    facilitator: User,
+    clinician_member: User,
+    password: str,
+    celery_worker,
+) -> None:
+    mail.outbox.clear()
+    # The facilitator signs in with a password and a code from their authenticator app.
+    _sign_in(page, live_server.url, "facilitator@example.org", password, two_factor=True)
+    expect(_heading(page)).to_have_text("Your projects")
+    assert_accessible(page)
+
+    press(page, page.get_by_role("button", name="Start a new project"))
+    expect(_heading(page)).to_have_text("Start a new project")
+    assert_accessible(page)
+    type_into(page, page.get_by_label("Project name"), "Kinder discharge from hospital")
+    type_into(page, page.get_by_label("What the project is for"), "Leaving hospital feels safe.")
+    type_into(page, page.get_by_label("Ground rules"), "We listen to each other.")
+    press(page, page.get_by_role("button", name="Create the project"))
+    expect(_heading(page)).to_have_text("Kinder discharge from hospital")
+    expect(page.get_by_role("status")).to_contain_text("five standard stages")
+    expect(page.get_by_role("main")).to_contain_text("What should change?")
+    assert_accessible(page)
+    project = Project.objects.get(title="Kinder discharge from hospital")
+
+    for email, group in (("clinician@example.org", "Clinician"), ("newcomer@example.org", None)):
+        press(page, page.get_by_role("link", name="Invite someone"))
+        expect(_heading(page)).to_have_text("Invite someone")
+        assert_accessible(page)
+        type_into(page, page.get_by_label("Their email address"), email)
+        if group:
+            suggested = page.get_by_label("Suggested group (members only, optional)")
+            tab_to(page, suggested)
+            suggested.select_option(label=group)  # a native select: arrow keys choose
+        press(page, page.get_by_role("button", name="Send the invitation"))
+        expect(page.get_by_role("status")).to_contain_text(f"Invitation sent to {email}.")
+        expect(_heading(page)).to_have_text("People and invitations")
+        assert_accessible(page)
+        press(page, page.get_by_role("link", name="Kinder discharge from hospital"))
+    _sign_out(page)
+
+    # The clinician already has an account: the link leads to sign in, then back to join.
+    page.goto(_invitation_link("clinician@example.org", live_server.url))
+    expect(_heading(page)).to_have_text("Join Kinder discharge from hospital")
+    assert_accessible(page)
+    press(page, page.get_by_role("main").get_by_role("link", name="Sign in", exact=True))
+    type_into(page, page.get_by_label("Email"), "clinician@example.org")
+    type_into(page, page.get_by_label("Password", exact=True), password)
+    page.keyboard.press("Enter")
+    expect(_heading(page)).to_have_text("Join Kinder discharge from hospital")
+    expect(page.get_by_label("Clinician")).to_be_checked()
+    assert_accessible(page)
+    press(page, page.get_by_label("I have read the ground rules and I accept them"), "Space")
+    press(page, page.get_by_role("button", name="Join the project"))
+    expect(_heading(page)).to_have_text("Kinder discharge from hospital")
+    expect(page.get_by_role("status")).to_contain_text("Welcome to Kinder discharge from hospital.")
+    assert_accessible(page)
+    _sign_out(page)
+
+    # The service user is new: they create an account from the link, then join.
+    page.goto(_invitation_link("newcomer@example.org", live_server.url))
+    expect(_heading(page)).to_have_text("Join Kinder discharge from hospital")
+    press(page, page.get_by_role("link", name="Create an account"))
+    expect(_heading(page)).to_have_text("Create an account")
+    assert_accessible(page)
+    type_into(page, page.get_by_label("Email"), "newcomer@example.org")
+    type_into(page, page.get_by_label("Password", exact=True), "a fine long passphrase")
+    type_into(page, page.get_by_label("Password (again)"), "a fine long passphrase")
+    type_into(page, page.get_by_label("Display name (optional)"), "Kind Otter")
+    press(page, page.get_by_role("button", name="Create account"))
+    expect(_heading(page)).to_have_text("Join Kinder discharge from hospital")
+    assert_accessible(page)
+    # Joining without accepting the ground rules is refused kindly, keeping the choice.
+    lived = page.get_by_label("Lived experience of mental illness")
+    press(page, lived, "Space")
+    press(page, page.get_by_role("button", name="Join the project"))
+    summary = page.locator(".nhsuk-error-summary")
+    expect(summary).to_contain_text("To join, tick the box to accept the ground rules.")
+    expect(page.get_by_label("Lived experience of mental illness")).to_be_checked()
+    assert_accessible(page)
+    press(page, page.get_by_label("I have read the ground rules and I accept them"), "Space")
+    press(page, page.get_by_role("button", name="Join the project"))
+    expect(_heading(page)).to_have_text("Kinder discharge from hospital")
+    assert_accessible(page)
+    press(page, page.get_by_role("link", name="Your projects").first)
+    expect(page.get_by_role("main")).to_contain_text("Kinder discharge from hospital")
+    assert_accessible(page)
+
+    joined = dict(
+        Membership.objects.filter(project=project, role="member").values_list(
+            "user__email", "constituency"
+        )
+    )
+    assert joined == {
+        "clinician@example.org": "clinician",
+        "newcomer@example.org": "lived_experience",
+    }
