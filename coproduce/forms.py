@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.core import validators
 from django.forms.renderers import TemplatesSetting
+from django.utils.translation import gettext_lazy as _
 
 
 class NHSFormRenderer(TemplatesSetting):
@@ -13,15 +17,19 @@ class NHSFormRenderer(TemplatesSetting):
 
 
 class PlainTextFormMixin:
-    """Refuse text PostgreSQL cannot store (the NUL character), with a kind message."""
+    """Say kindly when text holds a character PostgreSQL cannot store (NUL)."""
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        from django.utils.translation import gettext as _
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        for field in self.fields.values():  # type: ignore[attr-defined]
+            field.validators = [
+                _KIND_NUL_VALIDATOR
+                if isinstance(validator, validators.ProhibitNullCharactersValidator)
+                else validator
+                for validator in field.validators
+            ]
 
-        cleaned = super().clean()  # type: ignore[misc]
-        for name, value in list(cleaned.items()):
-            if isinstance(value, str) and "\x00" in value:
-                self.add_error(  # type: ignore[attr-defined]
-                    name, _("Remove the hidden control character from this text.")
-                )
-        return cleaned
+
+_KIND_NUL_VALIDATOR = validators.ProhibitNullCharactersValidator(
+    message=_("Remove the hidden control character from this text.")
+)

@@ -53,15 +53,15 @@ class ProfileForm(PlainTextFormMixin, forms.ModelForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["display_name"].error_messages["required"] = _(
+            "Enter a display name. It can be a made-up name."
+        )
         self.fields["time_zone"].choices = [
             (name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())
         ]
 
     def clean_display_name(self) -> str:
-        value = self.cleaned_data["display_name"].strip()
-        if not value:
-            raise forms.ValidationError(_("Enter a display name. It can be a made-up name."))
-        return value
+        return self.cleaned_data["display_name"].strip()
 
     def clean_full_name(self) -> str:
         return self.cleaned_data["full_name"].strip()

@@ -119,9 +119,9 @@ def test_open_sign_up_needs_the_email_verified_first(client, celery_worker) -> N
 
 @pytest.mark.django_db
 def test_two_factor_pages_offer_an_authenticator_app_and_recovery_codes(
-    client, facilitator: User
+    client, carer_member: User
 ) -> None:
-    client.force_login(facilitator)
+    client.force_login(carer_member)
     page = client.get(reverse("mfa_index"))
     assert page.status_code == 200
     assert reverse("mfa_activate_totp") in page.text
