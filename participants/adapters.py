@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from django.conf import settings
+from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
 from django.http import HttpRequest
 
@@ -23,6 +25,15 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """Render the message now, and send it from a Celery worker once the data is saved."""
-        message = self.render_mail(template_prefix, email, context)
+        request = allauth_context.request
+        full_context = {
+            "request": request,
+            "email": email,
+            "current_site": get_current_site(request),
+            "site_name": settings.SITE_NAME,
+            "login_code_minutes": settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT // 60,
+            **context,
+        }
+        message = self.render_mail(template_prefix, email, full_context)
         payload = serialize_email(message)
         transaction.on_commit(lambda: email_send.delay(payload))

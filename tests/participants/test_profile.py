@@ -71,3 +71,22 @@ def test_anonymous_visitors_are_sent_to_sign_in(client) -> None:
 def test_other_methods_are_refused(client, lived_experience_member: User) -> None:
     client.force_login(lived_experience_member)
     assert client.put(URL).status_code == 405
+
+
+def test_reading_preferences_are_honoured_on_every_page(
+    client, lived_experience_member: User
+) -> None:
+    client.force_login(lived_experience_member)
+    assert "app-larger-text" not in client.get(reverse("home")).text
+    client.post(
+        URL,
+        {
+            "display_name": "Quiet Heron",
+            "full_name": "",
+            "time_zone": "Europe/London",
+            "larger_text": "on",
+            "reduced_motion": "on",
+        },
+    )
+    page = client.get(reverse("home")).text
+    assert 'class="app-larger-text app-reduced-motion"' in page

@@ -127,3 +127,14 @@ def test_two_factor_pages_offer_an_authenticator_app_and_recovery_codes(
     assert reverse("mfa_activate_totp") in page.text
     activate = client.get(reverse("mfa_activate_totp"))
     assert activate.status_code in (200, 302)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_code_email_names_the_site_and_how_long_the_code_works(
+    client, clinician_member: User, celery_worker
+) -> None:
+    mail.outbox.clear()
+    client.post(reverse("account_request_login_code"), {"email": "clinician@example.org"})
+    message = wait_for(lambda: mail.outbox and mail.outbox[-1])
+    assert "It works for 10 minutes." in message.body
+    assert "Co-produce" in message.body

@@ -440,3 +440,20 @@ def test_the_invitation_email_is_sent_by_the_worker_after_the_commit(
         lambda: next((m for m in mail.outbox if m.to == ["newcomer@example.org"]), None)
     )
     assert "Better crisis care at night" in message.subject
+
+
+def test_easy_read_first_shows_the_summary_before_the_purpose(
+    client, project: Project, facilitator: User, carer_member: User
+) -> None:
+    from projects import services
+
+    services.project_update(
+        actor=facilitator, project=project, easy_read_summary="Night help should be better."
+    )
+    client.force_login(carer_member)
+    plain = client.get(_url("detail", project)).text
+    assert "Read an easy read summary" in plain
+    User.objects.filter(pk=carer_member.pk).update(easy_read_first=True)
+    page = client.get(_url("detail", project)).text
+    assert "In short" in page
+    assert page.index("Night help should be better.") < page.index("Make the night-time crisis")
