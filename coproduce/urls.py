@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/", include("participants.urls")),
     path("projects/", include("projects.urls")),
+    path("projects/", include("decisions.urls")),
     path("admin/", admin.site.urls),
 ]

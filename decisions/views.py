@@ -1,0 +1,365 @@
+"""Proposal and comment pages: access helper, predicate, form, service, redirect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from decisions import permissions, selectors, services
+from decisions.forms import CarryForwardForm, CommentForm, MergeForm, ProposalForm, ReasonForm
+from decisions.models import Comment, Proposal
+from projects.selectors import ProjectAccess, get_stage_for_user
+from projects.views import project_page
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def _proposals_url(proposal_or_stage: Proposal | Any) -> str:
+    stage = getattr(proposal_or_stage, "stage", proposal_or_stage)
+    return reverse(
+        "decisions:proposals", kwargs={"project_id": stage.project_id, "stage_id": stage.pk}
+    )
+
+
+@project_page
+@require_http_methods(["GET"])
+def proposal_list(request: HttpRequest, access: ProjectAccess, stage_id: str) -> HttpResponse:
+    _access, stage = get_stage_for_user(request.user, access.project.pk, stage_id)
+    search = request.GET.get("q", "")[:200].replace("\x00", "")
+    page = selectors.stage_proposals(stage, search=search, page_number=request.GET.get("page"))
+    return render(
+        request,
+        "decisions/proposal_list.html",
+        {
+            "project": access.project,
+            "stage": stage,
+            "page": page,
+            "search": search,
+            "can_propose": permissions.can_propose(request.user, stage),
+            "can_merge": permissions.can_merge(request.user, stage),
+            "can_carry_forward": permissions.can_carry_forward(request.user, stage),
+            "own_inactive": selectors.author_own_inactive(stage, request.user),
+        },
+    )
+
+
+@project_page
+@require_http_methods(["GET", "POST"])
+def proposal_create(request: HttpRequest, access: ProjectAccess, stage_id: str) -> HttpResponse:
+    _access, stage = get_stage_for_user(request.user, access.project.pk, stage_id)
+    _require(permissions.can_propose(request.user, stage))
+    form = ProposalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            proposal = services.proposal_create(
+                actor=request.user, stage=stage, **form.cleaned_data
+            )
+        except services.DecisionRuleError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Thank you. Your proposal has been added."))
+            return redirect(proposal)
+    return render(
+        request,
+        "decisions/proposal_form.html",
+        {"project": access.project, "stage": stage, "form": form},
+    )
+
+
+@project_page
+@require_http_methods(["GET", "POST"])
+def proposal_detail(
+    request: HttpRequest, access: ProjectAccess, stage_id: str, proposal_id: str
+) -> HttpResponse:
+    _access, proposal = selectors.get_proposal_for_user(
+        request.user, access.project.pk, stage_id, proposal_id
+    )
+    user = request.user
+    can_comment = permissions.can_comment(user, proposal)
+    form = CommentForm(request.POST or None)
+    if request.method == "POST":
+        _require(can_comment)
+        parent = None
+        if request.POST.get("parent"):
+            _access, parent = selectors.get_comment_for_user(
+                user, access.project.pk, stage_id, proposal_id, request.POST["parent"]
+            )
+        if form.is_valid():
+            services.comment_create(
+                actor=user, proposal=proposal, body=form.cleaned_data["body"], parent=parent
+            )
+            messages.success(request, _("Your comment has been added."))
+            return redirect(f"{proposal.get_absolute_url()}#comments")
+    visible = proposal.status == Proposal.Status.ACTIVE or proposal.author_id == user.pk
+    return render(
+        request,
+        "decisions/proposal_detail.html",
+        {
+            "project": access.project,
+            "stage": proposal.stage,
+            "proposal": proposal,
+            "show_text": visible or proposal.status in (Proposal.Status.MERGED,),
+            "origins": selectors.proposal_origins(proposal),
+            "merged_from_count": proposal.merged_from.count(),
+            "comments": selectors.proposal_comments(proposal),
+            "form": form,
+            "can_comment": can_comment,
+            "can_change": permissions.can_change_proposal(user, proposal),
+            "can_moderate": permissions.can_moderate(user, proposal.stage),
+            "user_id": user.pk,
+        },
+    )
+
+
+@project_page
+@require_http_methods(["GET", "POST"])
+def proposal_edit(
+    request: HttpRequest, access: ProjectAccess, stage_id: str, proposal_id: str
+) -> HttpResponse:
+    _access, proposal = selectors.get_proposal_for_user(
+        request.user, access.project.pk, stage_id, proposal_id
+    )
+    _require(permissions.can_change_proposal(request.user, proposal))
+    form = ProposalForm(
+        request.POST or None, initial={"title": proposal.title, "body": proposal.body}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.proposal_update(actor=request.user, proposal=proposal, **form.cleaned_data)
+        except services.DecisionRuleError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Your proposal has been saved."))
+            return redirect(proposal)
+    return render(
+        request,
+        "decisions/proposal_form.html",
+        {"project": access.project, "stage": proposal.stage, "form": form, "proposal": proposal},
+    )
+
+
+@project_page
+@require_http_methods(["GET", "POST"])
+def proposal_withdraw(
+    request: HttpRequest, access: ProjectAccess, stage_id: str, proposal_id: str
+) -> HttpResponse:
+    _access, proposal = selectors.get_proposal_for_user(
+        request.user, access.project.pk, stage_id, proposal_id
+    )
+    _require(permissions.can_change_proposal(request.user, proposal))
+    if request.method == "POST":
+        services.proposal_withdraw(actor=request.user, proposal=proposal)
+        messages.success(request, _("Your proposal has been withdrawn."))
+        return redirect(_proposals_url(proposal))
+    return render(
+        request,
+        "decisions/confirm.html",
+        {
+            "project": access.project,
+            "back": proposal.get_absolute_url(),
+            "heading": _("Withdraw your proposal?"),
+            "text": _(
+                "It will no longer be shown to others or put to the vote. "
+                "The record keeps that you withdrew it."
+            ),
+            "button": _("Withdraw it"),
+        },
+    )
+
+
+@project_page
+@require_http_methods(["GET", "POST"])
+def proposal_hide(
+    request: HttpRequest, access: ProjectAccess, stage_id: str, proposal_id: str
+) -> HttpResponse:
+    _access, proposal = selectors.get_proposal_for_user(
+        request.user, access.project.pk, stage_id, proposal_id
+    )
+    _require(permissions.can_moderate(request.user, proposal.stage))
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.proposal_hide(
+                actor=request.user, proposal=proposal, reason=form.cleaned_data["reason"]
+            )
+        except services.DecisionRuleError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The proposal is hidden. Its author can see why."))
+            return redirect(_proposals_url(proposal))
+    return render(
+        request,
+        "decisions/reason_form.html",
+        {
+            "project": access.project,
+            "form": form,
+            "back": proposal.get_absolute_url(),
+            "heading": _("Hide this proposal"),
+            "button": _("Hide the proposal"),
+        },
+    )
+
+
+def _comment_for_author(request: HttpRequest, access: ProjectAccess, **ids: str) -> Comment:
+    _access, comment = selectors.get_comment_for_user(request.user, access.project.pk, **ids)
+    return comment
+
+
+@project_page
+@require_http_methods(["GET", "POST"])
+def comment_edit(
+    request: HttpRequest, access: ProjectAccess, stage_id: str, proposal_id: str, comment_id: str
+) -> HttpResponse:
+    comment = _comment_for_author(
+        request, access, stage_id=stage_id, proposal_id=proposal_id, comment_id=comment_id
+    )
+    _require(permissions.can_change_comment(request.user, comment))
+    form = CommentForm(request.POST or None, initial={"body": comment.body})
+    if request.method == "POST" and form.is_valid():
+        services.comment_update(actor=request.user, comment=comment, body=form.cleaned_data["body"])
+        messages.success(request, _("Your comment has been saved."))
+        return redirect(f"{comment.proposal.get_absolute_url()}#comment-{comment.pk}")
+    return render(
+        request,
+        "decisions/comment_form.html",
+        {"project": access.project, "form": form, "comment": comment},
+    )
+
+
+@project_page
+@require_http_methods(["GET", "POST"])
+def comment_delete(
+    request: HttpRequest, access: ProjectAccess, stage_id: str, proposal_id: str, comment_id: str
+) -> HttpResponse:
+    comment = _comment_for_author(
+        request, access, stage_id=stage_id, proposal_id=proposal_id, comment_id=comment_id
+    )
+    _require(permissions.can_change_comment(request.user, comment))
+    if request.method == "POST":
+        services.comment_delete(actor=request.user, comment=comment)
+        messages.success(request, _("Your comment has been deleted."))
+        return redirect(f"{comment.proposal.get_absolute_url()}#comments")
+    return render(
+        request,
+        "decisions/confirm.html",
+        {
+            "project": access.project,
+            "back": comment.proposal.get_absolute_url(),
+            "heading": _("Delete your comment?"),
+            "text": _(
+                "Its text will be removed. A note that a comment was deleted stays, "
+                "so replies still make sense."
+            ),
+            "button": _("Delete it"),
+        },
+    )
+
+
+@project_page
+@require_http_methods(["GET", "POST"])
+def comment_hide(
+    request: HttpRequest, access: ProjectAccess, stage_id: str, proposal_id: str, comment_id: str
+) -> HttpResponse:
+    comment = _comment_for_author(
+        request, access, stage_id=stage_id, proposal_id=proposal_id, comment_id=comment_id
+    )
+    _require(permissions.can_moderate(request.user, comment.proposal.stage))
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.comment_hide(
+            actor=request.user, comment=comment, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, _("The comment is hidden. Its author can see why."))
+        return redirect(f"{comment.proposal.get_absolute_url()}#comments")
+    return render(
+        request,
+        "decisions/reason_form.html",
+        {
+            "project": access.project,
+            "form": form,
+            "back": comment.proposal.get_absolute_url(),
+            "heading": _("Hide this comment"),
+            "button": _("Hide the comment"),
+        },
+    )
+
+
+@project_page
+@require_http_methods(["GET", "POST"])
+def proposal_merge(request: HttpRequest, access: ProjectAccess, stage_id: str) -> HttpResponse:
+    _access, stage = get_stage_for_user(request.user, access.project.pk, stage_id)
+    _require(permissions.can_merge(request.user, stage))
+    active = selectors.active_proposals(stage)
+    by_id = {str(proposal.pk): proposal for proposal in active}
+    form = MergeForm(
+        request.POST or None, choices=[(key, proposal.title) for key, proposal in by_id.items()]
+    )
+    if request.method == "POST" and form.is_valid():
+        chosen = [by_id[key] for key in form.cleaned_data["proposals"]]
+        try:
+            merged = services.proposal_merge(
+                actor=request.user,
+                stage=stage,
+                proposals=chosen,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                note=form.cleaned_data["note"],
+            )
+        except services.DecisionRuleError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The proposals have been combined."))
+            return redirect(merged)
+    return render(
+        request,
+        "decisions/merge_form.html",
+        {"project": access.project, "stage": stage, "form": form},
+    )
+
+
+@project_page
+@require_http_methods(["GET", "POST"])
+def carry_forward(request: HttpRequest, access: ProjectAccess, stage_id: str) -> HttpResponse:
+    _access, stage = get_stage_for_user(request.user, access.project.pk, stage_id)
+    _require(permissions.can_carry_forward(request.user, stage))
+    targets = {str(target.pk): target for target in selectors.later_stages(stage)}
+    sources = {str(proposal.pk): proposal for proposal in selectors.active_proposals(stage)}
+    form = CarryForwardForm(
+        request.POST or None,
+        stages=[(key, target.title) for key, target in targets.items()],
+        proposals=[(key, proposal.title) for key, proposal in sources.items()],
+    )
+    if request.method == "POST" and form.is_valid():
+        target = targets[form.cleaned_data["to_stage"]]
+        target.project = access.project
+        try:
+            carried = services.proposals_carry_forward(
+                actor=request.user,
+                from_stage=stage,
+                to_stage=target,
+                proposals=[sources[key] for key in form.cleaned_data["proposals"]],
+            )
+        except services.DecisionRuleError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("%(count)s proposals now start %(stage)s.")
+                % {"count": len(carried), "stage": target.title},
+            )
+            return redirect(_proposals_url(target))
+    return render(
+        request,
+        "decisions/carry_forward_form.html",
+        {"project": access.project, "stage": stage, "form": form, "has_targets": bool(targets)},
+    )
