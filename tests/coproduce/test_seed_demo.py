@@ -30,7 +30,9 @@ def test_seed_demo_creates_one_account_per_role_and_is_idempotent(client) -> Non
         ("manager@example.org", "observer"),
     ]
     assert project.stages.count() == 5
-    assert project.stages.get(position=1).state == "open"
+    first_stage = project.stages.get(position=1)
+    assert first_stage.state == "open"
+    assert first_stage.proposals.count() == 4
     response = client.post(
         "/accounts/login/", {"login": "facilitator@example.org", "password": DEMO_PASSWORD}
     )

@@ -386,3 +386,48 @@ def test_only_a_closed_stage_can_be_carried_forward(
 ) -> None:
     client.force_login(facilitator)
     assert client.get(_url("carry_forward", open_stage)).status_code == 403
+
+
+# --- The permission matrix for proposal actions, by role and stage state ---------------
+
+_MEMBERS = {"lived_experience_member", "carer_member", "clinician_member"}
+_CAST = (*sorted(_MEMBERS), "facilitator", "manager", "outsider")
+
+
+@pytest.mark.parametrize("state", ["draft", "open", "voting", "closed"])
+def test_proposal_permission_matrix(
+    request: pytest.FixtureRequest, project: Project, carer_member: User, state: str
+) -> None:
+    from decisions import permissions
+
+    stage = project.stages.get(position=2)
+    stage.state = "open"
+    stage.save(update_fields=["state"])
+    proposal = _propose(stage, carer_member, "Carer's idea")
+    comment = services.comment_create(actor=carer_member, proposal=proposal, body="mine")
+    Stage.objects.filter(pk=stage.pk).update(state=state)
+    stage = Stage.objects.select_related("project").get(pk=stage.pk)
+    proposal.stage = stage
+    comment.proposal = proposal
+    people = {name: User.objects.get(pk=request.getfixturevalue(name).pk) for name in _CAST}
+    expected = {
+        "propose": _MEMBERS if state == "open" else set(),
+        "change_proposal": {"carer_member"} if state == "open" else set(),
+        "comment": _MEMBERS if state == "open" else set(),
+        "change_comment": {"carer_member"} if state == "open" else set(),
+        "moderate": {"facilitator"},
+        "merge": {"facilitator"} if state in ("draft", "open") else set(),
+        "carry_forward": {"facilitator"} if state == "closed" else set(),
+    }
+    checks = {
+        "propose": lambda person: permissions.can_propose(person, stage),
+        "change_proposal": lambda person: permissions.can_change_proposal(person, proposal),
+        "comment": lambda person: permissions.can_comment(person, proposal),
+        "change_comment": lambda person: permissions.can_change_comment(person, comment),
+        "moderate": lambda person: permissions.can_moderate(person, stage),
+        "merge": lambda person: permissions.can_merge(person, stage),
+        "carry_forward": lambda person: permissions.can_carry_forward(person, stage),
+    }
+    for action, check in checks.items():
+        allowed = {name for name, person in people.items() if check(person)}
+        assert allowed == expected[action], (action, state)

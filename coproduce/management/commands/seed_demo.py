@@ -16,6 +16,8 @@ from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from decisions import services as decision_services
+from decisions.models import Proposal
 from participants.models import User
 from projects import services as project_services
 from projects.models import Membership, Project
@@ -66,7 +68,8 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             people = {person.email: (person, _ensure_person(person)) for person in DEMO_PEOPLE}
-            _ensure_project(people)
+            project = _ensure_project(people)
+            _ensure_proposals(project, people)
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD!r}):")
         for person in DEMO_PEOPLE:
             self.stdout.write(f"  {person.email:<32} {person.display_name:<14} {person.role}")
@@ -137,3 +140,50 @@ def _ensure_project(people: dict[str, tuple[DemoPerson, User]]) -> Project:
             accepts_ground_rules=True,
         )
     return project
+
+
+DEMO_PROPOSALS = (
+    (
+        "lived-experience@example.org",
+        "Nobody answers the crisis line after 2am",
+        "When I rang at 3am it rang for twenty minutes. I gave up and went to A&E.",
+    ),
+    (
+        "carer@example.org",
+        "Carers are not told what happens next",
+        "After my son called, nobody told me what the plan was or who to ring.",
+    ),
+    (
+        "clinician@example.org",
+        "One person covers the whole county at night",
+        "On most nights a single nurse takes every call and every visit.",
+    ),
+    (
+        "lived-experience@example.org",
+        "Somewhere calm to wait",
+        "The A&E waiting room at night is loud and bright. A quiet room would help.",
+    ),
+)
+
+
+def _ensure_proposals(project: Project, people: dict[str, tuple[DemoPerson, User]]) -> None:
+    stage = project.stages.order_by("position").first()
+    if stage.state != "open" or Proposal.objects.filter(stage=stage).exists():
+        return
+    proposals = [
+        decision_services.proposal_create(
+            actor=people[email][1], stage=stage, title=title, body=body
+        )
+        for email, title, body in DEMO_PROPOSALS
+    ]
+    comment = decision_services.comment_create(
+        actor=people["clinician@example.org"][1],
+        proposal=proposals[0],
+        body="This matches what we see: calls queue when the one nurse is out on a visit.",
+    )
+    decision_services.comment_create(
+        actor=people["carer@example.org"][1],
+        proposal=proposals[0],
+        body="It happened to us too.",
+        parent=comment,
+    )
