@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from coproduce.forms import PlainTextFormMixin
 from participants.models import Constituency
 from projects.models import Project, Role, Stage
+from projects.services import STAGE_VOTING_FIELDS
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -60,6 +61,18 @@ class StageForm(PlainTextFormMixin, forms.ModelForm):
             "comments_allowed_during_voting",
             "voting_method",
             "counting",
+            "dots_per_member",
+            "dots_can_stack",
+            "max_ranks",
+            "consent_threshold_percent",
+            "scoring_in_percent",
+            "scoring_out_percent",
+            "agreement_in_every_constituency",
+            "open_ballot",
+            "live_results",
+            "smallest_group_shown",
+            "quorum_percent",
+            "quorum_per_constituency_percent",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
@@ -79,7 +92,7 @@ class StageForm(PlainTextFormMixin, forms.ModelForm):
         for name in ("opens_at", "voting_opens_at", "closes_at"):
             self.fields[name].input_formats = [DATETIME_FORMAT]
         if self.instance.pk and self.instance.voting_rules_locked:
-            for name in ("voting_method", "counting", "voting_opens_at"):
+            for name in (*STAGE_VOTING_FIELDS, "voting_opens_at"):
                 self.fields[name].disabled = True
                 self.fields[name].help_text = _(
                     "Voting has opened, so this can no longer be changed."

@@ -11,6 +11,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -191,6 +192,72 @@ class Stage(models.Model):
         choices=Counting.choices,
         default=Counting.ONE_PERSON_ONE_VOTE,
     )
+
+    # The rest of the voting rules: fixed, like the method, once voting opens.
+    dots_per_member = models.PositiveSmallIntegerField(
+        _("Dots each member places"),
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to use a suggestion: about a third of the options, at least 3."),
+    )
+    dots_can_stack = models.BooleanField(
+        _("Members can put more than one dot on an option"), default=True
+    )
+    max_ranks = models.PositiveSmallIntegerField(
+        _("How many options each member ranks, at most"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+    )
+    consent_threshold_percent = models.PositiveSmallIntegerField(
+        _("Agreement needed to pass, in percent"),
+        default=67,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    scoring_in_percent = models.PositiveSmallIntegerField(
+        _("Share that must score 7 to 9 for an option to be in, in percent"),
+        default=70,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    scoring_out_percent = models.PositiveSmallIntegerField(
+        _("Share that may score 1 to 3 for an option to still be in, in percent"),
+        default=15,
+        validators=[MaxValueValidator(100)],
+    )
+    agreement_in_every_constituency = models.BooleanField(
+        _("Agreement must be reached within every group"),
+        default=False,
+        help_text=_("For consent and scoring: no group can be outvoted by the others."),
+    )
+    open_ballot = models.BooleanField(
+        _("Open ballot: show who voted how"),
+        default=False,
+        help_text=_("Votes are secret unless you choose this before voting opens."),
+    )
+    live_results = models.BooleanField(
+        _("Show results while voting is open"),
+        default=False,
+        help_text=_("Otherwise results are shown only when voting closes."),
+    )
+    smallest_group_shown = models.PositiveSmallIntegerField(
+        _("Smallest group whose own results are shown"),
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+        default=3,
+        help_text=_("Results for a group with fewer voters are not shown, so nobody is unmasked."),
+    )
+    quorum_percent = models.PositiveSmallIntegerField(
+        _("Turnout needed overall, in percent (optional)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+    )
+    quorum_per_constituency_percent = models.PositiveSmallIntegerField(
+        _("Turnout needed in every group, in percent (optional)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+    )
+    voting_opened_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["project", "position"]

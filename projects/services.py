@@ -125,7 +125,22 @@ def project_update(*, actor: User, project: Project, **values: Any) -> Project:
 STAGE_TEXT_FIELDS = {"kind", "title", "description", "reflective_questions"}
 STAGE_SCHEDULE_FIELDS = {"opens_at", "voting_opens_at", "closes_at"}
 STAGE_ALLOWANCE_FIELDS = {"proposals_allowed", "comments_allowed", "comments_allowed_during_voting"}
-STAGE_VOTING_FIELDS = {"voting_method", "counting"}
+STAGE_VOTING_FIELDS = {
+    "voting_method",
+    "counting",
+    "dots_per_member",
+    "dots_can_stack",
+    "max_ranks",
+    "consent_threshold_percent",
+    "scoring_in_percent",
+    "scoring_out_percent",
+    "agreement_in_every_constituency",
+    "open_ballot",
+    "live_results",
+    "smallest_group_shown",
+    "quorum_percent",
+    "quorum_per_constituency_percent",
+}
 STAGE_FIELDS = (
     STAGE_TEXT_FIELDS | STAGE_SCHEDULE_FIELDS | STAGE_ALLOWANCE_FIELDS | STAGE_VOTING_FIELDS
 )
@@ -280,7 +295,11 @@ def stage_transition(*, actor: User | None, stage: Stage, to_state: str) -> Stag
             raise ProjectRuleError("This project is not active, so its stages cannot move.")
         before = locked.state
         locked.state = to_state
-        locked.save(update_fields=["state"])
+        changed = ["state"]
+        if to_state == Stage.State.VOTING:
+            locked.voting_opened_at = timezone.now()
+            changed.append("voting_opened_at")
+        locked.save(update_fields=changed)
         action = STAGE_TRANSITIONS[to_state][1]
         record(
             action=action,
