@@ -29,6 +29,11 @@ if not DEBUG and SECRET_KEY == DEFAULT_SECRET_KEY:
         "Set SECRET_KEY to a long random value (or DEBUG=true on your own machine)."
     )
 
+# Keys the hash that lets a voter find their own secret ballot again. Changing it
+# (or SECRET_KEY, its default) mid-vote means people's earlier ballots count but
+# can no longer be changed: set it once and keep it.
+BALLOT_SECRET_KEY = env_str("BALLOT_SECRET_KEY", SECRET_KEY)
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
@@ -103,3 +104,116 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"Comment by {self.author} on {self.proposal}"
+
+
+class Participation(models.Model):
+    """That a member voted in a stage (for turnout and reminders), never what.
+
+    Only the date is kept, so the time of a vote cannot be matched to anything.
+    """
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="participations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="participations"
+    )
+    voted_on = models.DateField(default=timezone.localdate)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "user"], name="one_participation_per_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} voted in {self.stage}"
+
+
+class Ballot(models.Model):
+    """What was voted. No reference to the voter (unless the ballot is open by choice):
+    only a keyed hash of voter and stage, so the voter can change it, and the
+    constituency at the time of voting, which per-constituency results need.
+    A random id and no timestamp, so neither row order nor time links it to anyone."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="ballots")
+    voter_key = models.CharField(max_length=64)
+    constituency = models.CharField(max_length=20)
+    content = models.JSONField()
+    voter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Set only for open ballots, which the facilitator chose before voting opened.",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "voter_key"], name="one_ballot_per_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"Ballot in {self.stage}"
+
+
+class DecisionRecord(models.Model):
+    """What a vote decided, written once when voting closes and never changed after.
+
+    PostgreSQL refuses any update or delete of this table. The facilitators'
+    rationale, dissent and next steps are kept in DecisionNote, every edit a row.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    stage = models.OneToOneField(Stage, on_delete=models.PROTECT, related_name="decision")
+    voting_method = models.CharField(max_length=10)
+    counting = models.CharField(max_length=24)
+    rules = models.JSONField()
+    options = models.JSONField(help_text="The options in their published order, with titles.")
+    electorate = models.JSONField(help_text="Members per constituency when voting opened.")
+    turnout = models.JSONField(help_text="Voters per constituency.")
+    result = models.JSONField()
+    table = models.JSONField(help_text="The result as rows, overall and per constituency.")
+    outcome = models.TextField()
+    quorum_met = models.BooleanField(null=True)
+    tie_breaks = models.JSONField(default=list)
+    voting_opened_at = models.DateTimeField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        triggers = [
+            pgtrigger.Protect(
+                name="decision_records_never_change",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Decision of {self.stage}"
+
+    @property
+    def decided_by_tie_break(self) -> bool:
+        return bool(self.tie_breaks)
+
+
+class DecisionNote(models.Model):
+    """The facilitators' rationale, dissent and next steps: each edit is a new row."""
+
+    record = models.ForeignKey(DecisionRecord, on_delete=models.PROTECT, related_name="notes")
+    rationale = models.TextField(_("Why the group decided this"), max_length=4000)
+    dissent = models.TextField(_("Summary of disagreement"), max_length=4000, blank=True)
+    next_steps = models.TextField(_("Next steps"), max_length=4000, blank=True)
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    written_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-written_at", "-id"]
+        triggers = [
+            pgtrigger.Protect(
+                name="decision_notes_are_kept", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Note on {self.record}"

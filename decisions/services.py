@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from coproduce.audit.record import record
-from decisions import permissions
-from decisions.models import Comment, Proposal
+from decisions import counting, permissions
+from decisions.models import (
+    Ballot,
+    Comment,
+    DecisionNote,
+    DecisionRecord,
+    Participation,
+    Proposal,
+)
+from decisions.results import count_stage, dots_rules
 from participants.models import User
-from projects.models import Stage
+from projects import permissions as project_permissions
+from projects import services as project_services
+from projects.models import Membership, Stage
 
 
 class DecisionRuleError(Exception):
@@ -260,3 +274,220 @@ def comment_hide(*, actor: User, comment: Comment, reason: str) -> Comment:
             target=locked,
         )
     return locked
+
+
+# --- Ballots -------------------------------------------------------------------------
+
+
+def voter_key(user: User, stage: Stage) -> str:
+    """The keyed hash that finds a member's ballot again without naming them."""
+    return salted_hmac(
+        "coproduce.decisions.ballot",
+        f"{user.pk}:{stage.pk}",
+        secret=settings.BALLOT_SECRET_KEY,
+        algorithm="sha256",
+    ).hexdigest()
+
+
+def stage_options(stage: Stage) -> list[Proposal]:
+    """The options of a vote in their published order (the order they were proposed)."""
+    return list(
+        Proposal.objects.filter(stage=stage, status=Proposal.Status.ACTIVE).order_by(
+            "created_at", "id"
+        )
+    )
+
+
+def validate_ballot(stage: Stage, raw: dict[str, Any], options: list[Proposal]) -> dict[str, Any]:
+    """Check a ballot against the stage's method; return the content to store.
+
+    Raises counting.BallotError with a message for the member.
+    """
+    ids = [str(option.pk) for option in options]
+    labels = {str(option.pk): option.title for option in options}
+    method = stage.voting_method
+    if method == Stage.VotingMethod.DOTS:
+        placed = counting.validate_dots_ballot(
+            raw, rules=dots_rules(stage, len(ids)), options=ids, labels=labels
+        )
+        return {"dots": placed}
+    if method == Stage.VotingMethod.RANKING:
+        ranking = counting.validate_ranking_ballot(
+            raw,
+            rules=counting.RankingRules(min(stage.max_ranks, len(ids)) or 1),
+            options=ids,
+            labels=labels,
+        )
+        return {"ranking": list(ranking)}
+    if method == Stage.VotingMethod.SCORING:
+        return {"scores": counting.validate_scoring_ballot(raw, options=ids, labels=labels)}
+    if method == Stage.VotingMethod.CONSENT:
+        answers = {}
+        for option_id in ids:
+            given = raw.get(option_id) or {}
+            answer, reason = counting.validate_consent_ballot(
+                given.get("answer", ""), given.get("reason", "")
+            )
+            answers[option_id] = {"answer": str(answer), "reason": reason}
+        return {"answers": answers}
+    raise DecisionRuleError("This stage has no vote.")
+
+
+def ballot_cast(*, actor: User, stage: Stage, raw: dict[str, Any]) -> Ballot:
+    """Record or replace a member's ballot. One per member per stage, whatever the retries.
+
+    The unique constraints make a second ballot impossible; the stage's row lock
+    orders concurrent ballots and keeps any out once voting has closed.
+    """
+    if not project_permissions.can_vote(actor, stage):
+        raise PermissionError("You cannot vote here.")
+    options = stage_options(stage)
+    content = validate_ballot(stage, raw, options)
+    with transaction.atomic():
+        locked = Stage.objects.select_for_update().get(pk=stage.pk)
+        if locked.state != Stage.State.VOTING:
+            raise DecisionRuleError("Voting has closed, so your vote could not be recorded.")
+        membership = Membership.objects.get(
+            project_id=stage.project_id, user=actor, role="member", left_at__isnull=True
+        )
+        try:
+            with transaction.atomic():
+                Participation.objects.create(stage=stage, user=actor)
+        except IntegrityError:
+            pass  # they voted before: this replaces their ballot
+        ballot, _created = Ballot.objects.update_or_create(
+            stage=stage,
+            voter_key=voter_key(actor, stage),
+            defaults={
+                "constituency": membership.constituency,
+                "content": content,
+                "voter": actor if locked.open_ballot else None,
+            },
+        )
+        # That a member voted, never what.
+        record(
+            action="ballot.cast",
+            actor=actor,
+            project_id=stage.project_id,
+            details={"stage": str(stage.pk)},
+        )
+    return ballot
+
+
+def own_ballot(user: User, stage: Stage) -> Ballot | None:
+    """The member's own ballot, found by its keyed hash."""
+    return Ballot.objects.filter(stage=stage, voter_key=voter_key(user, stage)).first()
+
+
+# --- Closing a vote and the decision record ----------------------------------------
+
+
+def _electorate(stage: Stage) -> dict[str, int]:
+    """Members per constituency at the moment voting opened."""
+    opened = stage.voting_opened_at or timezone.now()
+    rows = (
+        Membership.objects.filter(project_id=stage.project_id, role="member", joined_at__lte=opened)
+        .exclude(left_at__lte=opened)
+        .values_list("constituency", flat=True)
+    )
+    electorate: dict[str, int] = {}
+    for constituency in rows:
+        electorate[constituency] = electorate.get(constituency, 0) + 1
+    return electorate
+
+
+def _quorum_met(stage: Stage, electorate: dict[str, int], turnout: dict[str, int]) -> bool | None:
+    if stage.quorum_percent is None and stage.quorum_per_constituency_percent is None:
+        return None
+    met = True
+    total = sum(electorate.values())
+    if stage.quorum_percent is not None and total:
+        met &= sum(turnout.values()) * 100 >= stage.quorum_percent * total
+    if stage.quorum_per_constituency_percent is not None:
+        for constituency, members in electorate.items():
+            voted = turnout.get(constituency, 0)
+            met &= voted * 100 >= stage.quorum_per_constituency_percent * members
+    return met
+
+
+def _record_decision(stage: Stage) -> DecisionRecord:
+    options = stage_options(stage)
+    ballots = list(Ballot.objects.filter(stage=stage).order_by("voter_key"))
+    counted = count_stage(stage, ballots, options)
+    electorate = _electorate(stage)
+    turnout: dict[str, int] = {}
+    for ballot in ballots:
+        turnout[ballot.constituency] = turnout.get(ballot.constituency, 0) + 1
+    return DecisionRecord.objects.create(
+        stage=stage,
+        voting_method=stage.voting_method,
+        counting=stage.counting,
+        rules={name: getattr(stage, name) for name in sorted(project_services.STAGE_VOTING_FIELDS)},
+        options=[{"id": str(option.pk), "title": option.title} for option in options],
+        electorate=electorate,
+        turnout=turnout,
+        result=counted["result"],
+        table={
+            "figure_name": counted["figure_name"],
+            "rows": counted["rows"],
+            "parts": counted["parts"],
+            "block_reasons": counted.get("block_reasons", {}),
+        },
+        outcome=counted["outcome"],
+        quorum_met=_quorum_met(stage, electorate, turnout),
+        tie_breaks=counted["tie_breaks"],
+        voting_opened_at=stage.voting_opened_at,
+    )
+
+
+def voting_close(*, actor: User | None, stage: Stage) -> DecisionRecord:
+    """Close voting and write the decision record, exactly once.
+
+    Two workers, a retried task and a facilitator pressing "close" at the same time
+    all meet the stage's row lock: the first closes and records, the rest find the
+    record and return it. `actor` None is the scheduler.
+    """
+    with transaction.atomic():
+        locked = Stage.objects.select_for_update().select_related("project").get(pk=stage.pk)
+        existing = DecisionRecord.objects.filter(stage=locked).first()
+        if existing is not None:
+            return existing
+        created: list[DecisionRecord] = []
+        project_services.stage_transition(
+            actor=actor,
+            stage=locked,
+            to_state=Stage.State.CLOSED,
+            on_voting_closed=lambda closing: created.append(_record_decision(closing)),
+        )
+        record_ = created[0]
+        record(
+            action="decision.recorded",
+            actor=actor,
+            project_id=locked.project_id,
+            target=record_,
+            details={"stage": str(locked.pk), "tie_break": record_.decided_by_tie_break},
+        )
+    return record_
+
+
+def decision_note_write(
+    *, actor: User, record_: DecisionRecord, rationale: str, dissent: str, next_steps: str
+) -> DecisionNote:
+    """Add the facilitators' rationale, dissent and next steps; earlier versions are kept."""
+    if not project_permissions.can_configure_project(actor, record_.stage.project):
+        raise PermissionError("Only facilitators write the decision's rationale.")
+    with transaction.atomic():
+        note = DecisionNote.objects.create(
+            record=record_,
+            rationale=rationale,
+            dissent=dissent,
+            next_steps=next_steps,
+            written_by=actor,
+        )
+        record(
+            action="decision.note_written",
+            actor=actor,
+            project_id=record_.stage.project_id,
+            target=record_,
+        )
+    return note

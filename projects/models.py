@@ -210,8 +210,8 @@ class Stage(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(500)],
     )
     consent_threshold_percent = models.PositiveSmallIntegerField(
-        _("Agreement needed to pass, in percent"),
-        default=67,
+        _("Agreement needed to pass, in percent (66 lets two in three pass)"),
+        default=66,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
     scoring_in_percent = models.PositiveSmallIntegerField(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -271,11 +272,19 @@ STAGE_TRANSITIONS: dict[str, tuple[str, str]] = {
 }
 
 
-def stage_transition(*, actor: User | None, stage: Stage, to_state: str) -> Stage:
+def stage_transition(
+    *,
+    actor: User | None,
+    stage: Stage,
+    to_state: str,
+    on_voting_closed: Callable[[Stage], None] | None = None,
+) -> Stage:
     """Move a stage one step along draft -> open -> voting -> closed.
 
     A stage without a vote goes from open straight to closed. `actor` None is the
     scheduler. Running it twice does no harm: the second run finds the state moved.
+    Closing a vote needs `on_voting_closed` (decisions' record of the result), which
+    runs in the same transaction: projects do not know how votes are counted.
     """
     if actor is not None:
         _deny(permissions.can_configure_project(actor, stage.project))
@@ -293,6 +302,11 @@ def stage_transition(*, actor: User | None, stage: Stage, to_state: str) -> Stag
             )
         if locked.project.status != Project.Status.ACTIVE:
             raise ProjectRuleError("This project is not active, so its stages cannot move.")
+        closing_a_vote = locked.state == Stage.State.VOTING and to_state == Stage.State.CLOSED
+        if closing_a_vote and on_voting_closed is None:
+            raise ProjectRuleError(
+                "Close voting from the stage's voting page, so the result is recorded."
+            )
         before = locked.state
         locked.state = to_state
         changed = ["state"]
@@ -300,6 +314,8 @@ def stage_transition(*, actor: User | None, stage: Stage, to_state: str) -> Stag
             locked.voting_opened_at = timezone.now()
             changed.append("voting_opened_at")
         locked.save(update_fields=changed)
+        if closing_a_vote:
+            on_voting_closed(locked)
         action = STAGE_TRANSITIONS[to_state][1]
         record(
             action=action,

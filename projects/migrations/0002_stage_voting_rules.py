@@ -5,75 +5,140 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0001_projects_stages_memberships'),
+        ("projects", "0001_projects_stages_memberships"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='stage',
-            name='agreement_in_every_constituency',
-            field=models.BooleanField(default=False, help_text='For consent and scoring: no group can be outvoted by the others.', verbose_name='Agreement must be reached within every group'),
+            model_name="stage",
+            name="agreement_in_every_constituency",
+            field=models.BooleanField(
+                default=False,
+                help_text="For consent and scoring: no group can be outvoted by the others.",
+                verbose_name="Agreement must be reached within every group",
+            ),
         ),
         migrations.AddField(
-            model_name='stage',
-            name='consent_threshold_percent',
-            field=models.PositiveSmallIntegerField(default=67, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)], verbose_name='Agreement needed to pass, in percent'),
+            model_name="stage",
+            name="consent_threshold_percent",
+            field=models.PositiveSmallIntegerField(
+                default=67,
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(100),
+                ],
+                verbose_name="Agreement needed to pass, in percent",
+            ),
         ),
         migrations.AddField(
-            model_name='stage',
-            name='dots_can_stack',
-            field=models.BooleanField(default=True, verbose_name='Members can put more than one dot on an option'),
+            model_name="stage",
+            name="dots_can_stack",
+            field=models.BooleanField(
+                default=True, verbose_name="Members can put more than one dot on an option"
+            ),
         ),
         migrations.AddField(
-            model_name='stage',
-            name='dots_per_member',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='Leave empty to use a suggestion: about a third of the options, at least 3.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(500)], verbose_name='Dots each member places'),
+            model_name="stage",
+            name="dots_per_member",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                help_text="Leave empty to use a suggestion: about a third of the options, at least 3.",
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(500),
+                ],
+                verbose_name="Dots each member places",
+            ),
         ),
         migrations.AddField(
-            model_name='stage',
-            name='live_results',
-            field=models.BooleanField(default=False, help_text='Otherwise results are shown only when voting closes.', verbose_name='Show results while voting is open'),
+            model_name="stage",
+            name="live_results",
+            field=models.BooleanField(
+                default=False,
+                help_text="Otherwise results are shown only when voting closes.",
+                verbose_name="Show results while voting is open",
+            ),
         ),
         migrations.AddField(
-            model_name='stage',
-            name='max_ranks',
-            field=models.PositiveSmallIntegerField(default=10, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(500)], verbose_name='How many options each member ranks, at most'),
+            model_name="stage",
+            name="max_ranks",
+            field=models.PositiveSmallIntegerField(
+                default=10,
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(500),
+                ],
+                verbose_name="How many options each member ranks, at most",
+            ),
         ),
         migrations.AddField(
-            model_name='stage',
-            name='open_ballot',
-            field=models.BooleanField(default=False, help_text='Votes are secret unless you choose this before voting opens.', verbose_name='Open ballot: show who voted how'),
+            model_name="stage",
+            name="open_ballot",
+            field=models.BooleanField(
+                default=False,
+                help_text="Votes are secret unless you choose this before voting opens.",
+                verbose_name="Open ballot: show who voted how",
+            ),
         ),
         migrations.AddField(
-            model_name='stage',
-            name='quorum_per_constituency_percent',
-            field=models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(100)], verbose_name='Turnout needed in every group, in percent (optional)'),
+            model_name="stage",
+            name="quorum_per_constituency_percent",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                null=True,
+                validators=[django.core.validators.MaxValueValidator(100)],
+                verbose_name="Turnout needed in every group, in percent (optional)",
+            ),
         ),
         migrations.AddField(
-            model_name='stage',
-            name='quorum_percent',
-            field=models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(100)], verbose_name='Turnout needed overall, in percent (optional)'),
+            model_name="stage",
+            name="quorum_percent",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                null=True,
+                validators=[django.core.validators.MaxValueValidator(100)],
+                verbose_name="Turnout needed overall, in percent (optional)",
+            ),
         ),
         migrations.AddField(
-            model_name='stage',
-            name='scoring_in_percent',
-            field=models.PositiveSmallIntegerField(default=70, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)], verbose_name='Share that must score 7 to 9 for an option to be in, in percent'),
+            model_name="stage",
+            name="scoring_in_percent",
+            field=models.PositiveSmallIntegerField(
+                default=70,
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(100),
+                ],
+                verbose_name="Share that must score 7 to 9 for an option to be in, in percent",
+            ),
         ),
         migrations.AddField(
-            model_name='stage',
-            name='scoring_out_percent',
-            field=models.PositiveSmallIntegerField(default=15, validators=[django.core.validators.MaxValueValidator(100)], verbose_name='Share that may score 1 to 3 for an option to still be in, in percent'),
+            model_name="stage",
+            name="scoring_out_percent",
+            field=models.PositiveSmallIntegerField(
+                default=15,
+                validators=[django.core.validators.MaxValueValidator(100)],
+                verbose_name="Share that may score 1 to 3 for an option to still be in, in percent",
+            ),
         ),
         migrations.AddField(
-            model_name='stage',
-            name='smallest_group_shown',
-            field=models.PositiveSmallIntegerField(default=3, help_text='Results for a group with fewer voters are not shown, so nobody is unmasked.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(500)], verbose_name='Smallest group whose own results are shown'),
+            model_name="stage",
+            name="smallest_group_shown",
+            field=models.PositiveSmallIntegerField(
+                default=3,
+                help_text="Results for a group with fewer voters are not shown, so nobody is unmasked.",
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(500),
+                ],
+                verbose_name="Smallest group whose own results are shown",
+            ),
         ),
         migrations.AddField(
-            model_name='stage',
-            name='voting_opened_at',
+            model_name="stage",
+            name="voting_opened_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
     ]

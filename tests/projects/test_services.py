@@ -57,9 +57,19 @@ def test_a_stage_moves_through_its_lifecycle_in_order(project: Project, facilita
     stage = project.stages.get(position=2)  # priority setting, with a vote
     with pytest.raises(ProjectRuleError):
         services.stage_transition(actor=facilitator, stage=stage, to_state="voting")
-    for state in ("open", "voting", "closed"):
+    for state in ("open", "voting"):
         stage = services.stage_transition(actor=facilitator, stage=stage, to_state=state)
         assert stage.state == state
+    assert stage.voting_opened_at is not None
+    # Closing a vote needs the hook that records its result, run in the same transaction.
+    with pytest.raises(ProjectRuleError):
+        services.stage_transition(actor=facilitator, stage=stage, to_state="closed")
+    recorded: list[Stage] = []
+    stage = services.stage_transition(
+        actor=facilitator, stage=stage, to_state="closed", on_voting_closed=recorded.append
+    )
+    assert stage.state == "closed"
+    assert [item.pk for item in recorded] == [stage.pk]
     assert _actions(project)[-3:] == ["stage.opened", "stage.voting_opened", "stage.closed"]
 
 
