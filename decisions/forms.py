@@ -6,7 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from coproduce.forms import PlainTextFormMixin
-from decisions.models import Comment, Proposal
+from decisions.models import Comment, DecisionNote, Proposal
+from participants.models import Constituency
+from projects.models import Stage
 
 
 class ProposalForm(PlainTextFormMixin, forms.Form):
@@ -96,3 +98,104 @@ class CarryForwardForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["to_stage"].choices = stages
         self.fields["proposals"].choices = proposals
+
+
+CONSTITUENCY_LABELS = dict(Constituency.choices)
+
+
+class BallotForm(forms.Form):
+    """One member's ballot, with a field per option. Works without JavaScript."""
+
+    def __init__(
+        self,
+        *args: object,
+        stage: Stage,
+        options: list[Proposal],
+        ballot_content: dict | None = None,  # type: ignore[type-arg]
+        dots: int = 0,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.stage, self.options = stage, options
+        method = stage.voting_method
+        stored = ballot_content or {}
+        for option in options:
+            key = str(option.pk)
+            name = f"option-{key}"
+            if method == Stage.VotingMethod.DOTS:
+                self.fields[name] = forms.IntegerField(
+                    label=option.title,
+                    min_value=0,
+                    max_value=dots,
+                    required=False,
+                    initial=stored.get("dots", {}).get(key, 0),
+                    widget=forms.NumberInput(attrs={"class": "nhsuk-input--width-3"}),
+                )
+            elif method == Stage.VotingMethod.RANKING:
+                places = min(stage.max_ranks, len(options))
+                ranking = stored.get("ranking", [])
+                self.fields[name] = forms.TypedChoiceField(
+                    label=option.title,
+                    choices=[("", _("Not ranked"))] + [(n, str(n)) for n in range(1, places + 1)],
+                    coerce=int,
+                    empty_value=None,
+                    required=False,
+                    initial=ranking.index(key) + 1 if key in ranking else "",
+                )
+            elif method == Stage.VotingMethod.SCORING:
+                self.fields[name] = forms.TypedChoiceField(
+                    label=option.title,
+                    choices=[("", _("Not scored"))] + [(n, str(n)) for n in range(1, 10)],
+                    coerce=int,
+                    empty_value=None,
+                    required=False,
+                    initial=stored.get("scores", {}).get(key, ""),
+                )
+            elif method == Stage.VotingMethod.CONSENT:
+                given = stored.get("answers", {}).get(key, {})
+                self.fields[name] = forms.ChoiceField(
+                    label=option.title,
+                    choices=[
+                        ("agree", _("Agree")),
+                        ("abstain", _("Abstain: I do not mind either way")),
+                        ("disagree", _("Disagree")),
+                        ("block", _("Block: I cannot accept this")),
+                    ],
+                    widget=forms.RadioSelect,
+                    initial=given.get("answer"),
+                    error_messages={"required": _("Choose an answer for this proposal.")},
+                )
+                self.fields[f"reason-{key}"] = forms.CharField(
+                    label=_("If you block, say why (others see the reason, not your name)"),
+                    max_length=500,
+                    required=False,
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                    initial=given.get("reason", ""),
+                )
+
+    def raw_ballot(self) -> dict:  # type: ignore[type-arg]
+        """The ballot as the counting rules read it."""
+        raw: dict = {}  # type: ignore[type-arg]
+        for option in self.options:
+            key = str(option.pk)
+            value = self.cleaned_data.get(f"option-{key}")
+            if self.stage.voting_method == Stage.VotingMethod.CONSENT:
+                raw[key] = {"answer": value, "reason": self.cleaned_data.get(f"reason-{key}", "")}
+            elif value not in (None, 0, ""):
+                raw[key] = value
+        return raw
+
+
+class DecisionNoteForm(PlainTextFormMixin, forms.ModelForm):
+    class Meta:
+        model = DecisionNote
+        fields = ["rationale", "dissent", "next_steps"]
+        widgets = {
+            "rationale": forms.Textarea(attrs={"rows": 5}),
+            "dissent": forms.Textarea(attrs={"rows": 4}),
+            "next_steps": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "rationale": _("In plain language: what was decided and why."),
+            "dissent": _("What people disagreed with, without names."),
+        }

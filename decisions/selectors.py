@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from decisions.models import Comment, Proposal
-from participants.models import User
+from decisions.models import Ballot, Comment, DecisionRecord, Proposal
+from participants.models import Constituency, User
 from projects.models import Stage
 from projects.selectors import ProjectAccess, get_stage_for_user
 
@@ -142,3 +143,83 @@ def active_proposals(stage: Stage) -> list[Proposal]:
             "created_at", "id"
         )
     )
+
+
+def decision_record(stage: Stage) -> DecisionRecord | None:
+    return DecisionRecord.objects.filter(stage=stage).first()
+
+
+def _with_scale(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add what a bar needs: the largest value is the full bar."""
+    largest = max((row["value"] for row in rows), default=0) or 1
+    return [{**row, "bar": round(row["value"] / largest * 100)} for row in rows]
+
+
+def _groups(
+    parts: dict[str, list[dict[str, Any]]],
+    electorate: dict[str, int],
+    turnout: dict[str, int],
+    smallest: int,
+) -> list[dict[str, Any]]:
+    """Each constituency's turnout, and its own result only where enough people voted."""
+    groups = []
+    for value, label in Constituency.choices:
+        members, voters = electorate.get(value, 0), turnout.get(value, 0)
+        if not members and not voters:
+            continue
+        shown = voters >= smallest
+        groups.append(
+            {
+                "label": label,
+                "members": members,
+                "voters": voters,
+                "shown": shown,
+                "rows": _with_scale(parts.get(value, [])) if shown else [],
+            }
+        )
+    return groups
+
+
+def decision_page(stage: Stage) -> dict[str, Any] | None:
+    """Everything the decision page shows: the record, or live results if chosen; else None."""
+    record = decision_record(stage)
+    if record is not None:
+        table, electorate, turnout = record.table, record.electorate, record.turnout
+        live = False
+    elif stage.state == Stage.State.VOTING and stage.live_results:
+        from decisions.results import count_stage
+        from decisions.services import electorate_at_opening, stage_options
+
+        ballots = list(Ballot.objects.filter(stage=stage).order_by("voter_key"))
+        counted = count_stage(stage, ballots, stage_options(stage))
+        table, electorate, live = counted, electorate_at_opening(stage), True
+        turnout = {}
+        for ballot in ballots:
+            turnout[ballot.constituency] = turnout.get(ballot.constituency, 0) + 1
+    else:
+        return None
+    proposals = {
+        str(proposal.pk): proposal
+        for proposal in Proposal.objects.filter(stage=stage).select_related("stage")
+    }
+    rows = [
+        {**row, "url": proposals[row["option"]].get_absolute_url()}
+        if row["option"] in proposals
+        else row
+        for row in _with_scale(table["rows"])
+    ]
+    return {
+        "record": record,
+        "live": live,
+        "figure_name": table["figure_name"],
+        "rows": rows,
+        "groups": _groups(table["parts"], electorate, turnout, stage.smallest_group_shown),
+        "block_reasons": [
+            (proposals[option].title if option in proposals else option, reasons)
+            for option, reasons in table.get("block_reasons", {}).items()
+            if reasons
+        ],
+        "electorate_total": sum(electorate.values()),
+        "turnout_total": sum(turnout.values()),
+        "notes": list(record.notes.select_related("written_by")) if record else [],
+    }

@@ -382,7 +382,7 @@ def own_ballot(user: User, stage: Stage) -> Ballot | None:
 # --- Closing a vote and the decision record ----------------------------------------
 
 
-def _electorate(stage: Stage) -> dict[str, int]:
+def electorate_at_opening(stage: Stage) -> dict[str, int]:
     """Members per constituency at the moment voting opened."""
     opened = stage.voting_opened_at or timezone.now()
     rows = (
@@ -414,7 +414,7 @@ def _record_decision(stage: Stage) -> DecisionRecord:
     options = stage_options(stage)
     ballots = list(Ballot.objects.filter(stage=stage).order_by("voter_key"))
     counted = count_stage(stage, ballots, options)
-    electorate = _electorate(stage)
+    electorate = electorate_at_opening(stage)
     turnout: dict[str, int] = {}
     for ballot in ballots:
         turnout[ballot.constituency] = turnout.get(ballot.constituency, 0) + 1

@@ -6,16 +6,27 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from decisions import permissions, selectors, services
-from decisions.forms import CarryForwardForm, CommentForm, MergeForm, ProposalForm, ReasonForm
+from decisions import counting, permissions, selectors, services
+from decisions.forms import (
+    BallotForm,
+    CarryForwardForm,
+    CommentForm,
+    DecisionNoteForm,
+    MergeForm,
+    ProposalForm,
+    ReasonForm,
+)
 from decisions.models import Comment, Proposal
+from decisions.results import dots_rules
+from projects import permissions as project_permissions
 from projects.selectors import ProjectAccess, get_stage_for_user
+from projects.services import ProjectRuleError
 from projects.views import project_page
 
 
@@ -362,4 +373,128 @@ def carry_forward(request: HttpRequest, access: ProjectAccess, stage_id: str) ->
         request,
         "decisions/carry_forward_form.html",
         {"project": access.project, "stage": stage, "form": form, "has_targets": bool(targets)},
+    )
+
+
+# --- Voting and the decision -------------------------------------------------------------
+
+
+@project_page
+@require_http_methods(["GET", "POST"])
+def ballot(request: HttpRequest, access: ProjectAccess, stage_id: str) -> HttpResponse:
+    """The member's ballot: one equal vote, changeable until voting closes."""
+    _access, stage = get_stage_for_user(request.user, access.project.pk, stage_id)
+    _require(project_permissions.can_vote(request.user, stage))
+    options = services.stage_options(stage)
+    existing = services.own_ballot(request.user, stage)
+    dots = dots_rules(stage, len(options)).dots
+    form = BallotForm(
+        request.POST or None,
+        stage=stage,
+        options=options,
+        ballot_content=existing.content if existing else None,
+        dots=dots,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.ballot_cast(actor=request.user, stage=stage, raw=form.raw_ballot())
+        except counting.BallotError as error:
+            form.add_error(None, str(error))
+        except services.DecisionRuleError as error:
+            messages.error(request, str(error))
+            return redirect(stage)
+        else:
+            return redirect(
+                "decisions:ballot_recorded", project_id=access.project.pk, stage_id=stage.pk
+            )
+    return render(
+        request,
+        "decisions/ballot.html",
+        {
+            "project": access.project,
+            "stage": stage,
+            "form": form,
+            "options": options,
+            "dots": dots,
+            "has_voted": existing is not None,
+        },
+    )
+
+
+@project_page
+@require_http_methods(["GET"])
+def ballot_recorded(request: HttpRequest, access: ProjectAccess, stage_id: str) -> HttpResponse:
+    _access, stage = get_stage_for_user(request.user, access.project.pk, stage_id)
+    if services.own_ballot(request.user, stage) is None:
+        return redirect(stage)
+    return render(
+        request,
+        "decisions/ballot_recorded.html",
+        {
+            "project": access.project,
+            "stage": stage,
+            "can_vote": project_permissions.can_vote(request.user, stage),
+        },
+    )
+
+
+@project_page
+@require_POST
+def voting_close(request: HttpRequest, access: ProjectAccess, stage_id: str) -> HttpResponse:
+    _access, stage = get_stage_for_user(request.user, access.project.pk, stage_id)
+    _require(project_permissions.can_configure_project(request.user, access.project))
+    try:
+        services.voting_close(actor=request.user, stage=stage)
+    except ProjectRuleError as error:
+        messages.error(request, str(error))
+        return redirect(stage)
+    messages.success(request, _("Voting has closed. The decision record is below."))
+    return redirect("decisions:decision", project_id=access.project.pk, stage_id=stage.pk)
+
+
+@project_page
+@require_http_methods(["GET"])
+def decision(request: HttpRequest, access: ProjectAccess, stage_id: str) -> HttpResponse:
+    """The decision record: the same page for everyone in the project."""
+    _access, stage = get_stage_for_user(request.user, access.project.pk, stage_id)
+    context = selectors.decision_page(stage)
+    if context is None:
+        return render(
+            request,
+            "decisions/decision_pending.html",
+            {"project": access.project, "stage": stage},
+        )
+    context.update(
+        project=access.project,
+        stage=stage,
+        can_write_note=project_permissions.can_configure_project(request.user, access.project),
+    )
+    return render(request, "decisions/decision.html", context)
+
+
+@project_page
+@require_http_methods(["GET", "POST"])
+def decision_note(request: HttpRequest, access: ProjectAccess, stage_id: str) -> HttpResponse:
+    _access, stage = get_stage_for_user(request.user, access.project.pk, stage_id)
+    _require(project_permissions.can_configure_project(request.user, access.project))
+    record = selectors.decision_record(stage)
+    if record is None:
+        raise Http404
+    latest = record.notes.first()
+    form = DecisionNoteForm(
+        request.POST or None,
+        initial={
+            "rationale": latest.rationale if latest else "",
+            "dissent": latest.dissent if latest else "",
+            "next_steps": latest.next_steps if latest else "",
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        services.decision_note_write(actor=request.user, record_=record, **form.cleaned_data)
+        messages.success(request, _("Saved. Earlier versions are kept in the record."))
+        return redirect("decisions:decision", project_id=access.project.pk, stage_id=stage.pk)
+    return render(
+        request,
+        "decisions/decision_note.html",
+        {"project": access.project, "stage": stage, "form": form},
     )
