@@ -10,64 +10,16 @@ import re
 
 import pytest
 from django.core import mail
-from django.urls import reverse
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from participants.models import User
 from projects.models import Membership, Project
 from tests.conftest import wait_for
 from tests.e2e.conftest import assert_accessible
-from tests.factories import current_totp_code
+from tests.e2e.keyboard import heading as _heading
+from tests.e2e.keyboard import press, sign_in, sign_out, tab_to, type_into
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _is_focused(target: Locator) -> bool:
-    return bool(target.evaluate("element => element === document.activeElement"))
-
-
-def tab_to(page: Page, target: Locator, presses: int = 120) -> None:
-    """Press Tab until the target has the focus, as a keyboard user would."""
-    expect(target).to_be_visible()
-    for _ in range(presses):
-        page.keyboard.press("Tab")
-        if _is_focused(target):
-            return
-    raise AssertionError(f"Tab never reached {target}")
-
-
-def type_into(page: Page, field: Locator, text: str) -> None:
-    tab_to(page, field)
-    page.keyboard.press("Control+A")
-    page.keyboard.type(text)
-
-
-def press(page: Page, target: Locator, key: str = "Enter") -> None:
-    tab_to(page, target)
-    page.keyboard.press(key)
-
-
-def _heading(page: Page) -> Locator:
-    return page.get_by_role("heading", level=1)
-
-
-def _sign_in(page: Page, base_url: str, email: str, password: str, *, two_factor: bool) -> None:
-    page.goto(base_url + reverse("account_login"))
-    assert_accessible(page)
-    type_into(page, page.get_by_label("Email"), email)
-    type_into(page, page.get_by_label("Password", exact=True), password)
-    page.keyboard.press("Enter")
-    if two_factor:
-        expect(_heading(page)).to_have_text("Enter the code from your app")
-        assert_accessible(page)
-        type_into(page, page.get_by_label("Code"), current_totp_code())
-        page.keyboard.press("Enter")
-
-
-def _sign_out(page: Page) -> None:
-    account = page.get_by_role("navigation", name="Account")
-    press(page, account.get_by_role("button", name="Sign out"))
-    expect(page.get_by_role("status")).to_contain_text("You have signed out.")
 
 
 def _invitation_link(email: str, live_server_url: str) -> str:
@@ -86,7 +38,7 @@ def test_a_facilitator_creates_a_project_and_invites_people_who_join(
 ) -> None:
     mail.outbox.clear()
     # The facilitator signs in with a password and a code from their authenticator app.
-    _sign_in(page, live_server.url, "facilitator@example.org", password, two_factor=True)
+    sign_in(page, live_server.url, "facilitator@example.org", password, two_factor=True)
     expect(_heading(page)).to_have_text("Your projects")
     assert_accessible(page)
 
@@ -117,7 +69,7 @@ def test_a_facilitator_creates_a_project_and_invites_people_who_join(
         expect(_heading(page)).to_have_text("People and invitations")
         assert_accessible(page)
         press(page, page.get_by_role("link", name="Kinder discharge from hospital"))
-    _sign_out(page)
+    sign_out(page)
 
     # The clinician already has an account: the link leads to sign in, then back to join.
     page.goto(_invitation_link("clinician@example.org", live_server.url))
@@ -135,7 +87,7 @@ def test_a_facilitator_creates_a_project_and_invites_people_who_join(
     expect(_heading(page)).to_have_text("Kinder discharge from hospital")
     expect(page.get_by_role("status")).to_contain_text("Welcome to Kinder discharge from hospital.")
     assert_accessible(page)
-    _sign_out(page)
+    sign_out(page)
 
     # The service user is new: they create an account from the link, then join.
     page.goto(_invitation_link("newcomer@example.org", live_server.url))

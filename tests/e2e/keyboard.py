@@ -1,0 +1,60 @@
+"""Keyboard-only helpers for browser journeys: Tab to reach, type to fill, Enter or Space."""
+
+from __future__ import annotations
+
+import re
+
+from django.urls import reverse
+from playwright.sync_api import Locator, Page, expect
+
+from tests.e2e.conftest import assert_accessible
+from tests.factories import current_totp_code
+
+
+def _is_focused(target: Locator) -> bool:
+    return bool(target.evaluate("element => element === document.activeElement"))
+
+
+def tab_to(page: Page, target: Locator, presses: int = 120) -> None:
+    """Press Tab until the target has the focus, as a keyboard user would."""
+    expect(target).to_be_visible()
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if _is_focused(target):
+            return
+    raise AssertionError(f"Tab never reached {target}")
+
+
+def type_into(page: Page, field: Locator, text: str) -> None:
+    tab_to(page, field)
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+
+
+def press(page: Page, target: Locator, key: str = "Enter") -> None:
+    tab_to(page, target)
+    page.keyboard.press(key)
+
+
+def heading(page: Page) -> Locator:
+    return page.get_by_role("heading", level=1)
+
+
+def sign_in(page: Page, base_url: str, email: str, password: str, *, two_factor: bool) -> None:
+    page.goto(base_url + reverse("account_login"))
+    assert_accessible(page)
+    type_into(page, page.get_by_label("Email"), email)
+    type_into(page, page.get_by_label("Password", exact=True), password)
+    page.keyboard.press("Enter")
+    if two_factor:
+        expect(heading(page)).to_have_text("Enter the code from your app")
+        assert_accessible(page)
+        type_into(page, page.get_by_label("Code"), current_totp_code())
+        page.keyboard.press("Enter")
+    expect(page).not_to_have_url(re.compile(r"/accounts/(login|2fa/authenticate)/"))
+
+
+def sign_out(page: Page) -> None:
+    account = page.get_by_role("navigation", name="Account")
+    press(page, account.get_by_role("button", name="Sign out"))
+    expect(page.get_by_role("status")).to_contain_text("You have signed out.")
