@@ -197,3 +197,59 @@ def test_decision_page_queries_do_not_grow_with_ballots(
     with CaptureQueriesContext(connection) as many:
         client.get(_url("decision", stage))
     assert len(many) == len(few)
+
+
+def test_ballot_page_queries_do_not_grow_with_options(
+    client, project: Project, facilitator: User, carer_member: User
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    stage = _stage(project, facilitator, carer_member, "scoring")
+    client.force_login(carer_member)
+    with CaptureQueriesContext(connection) as few:
+        client.get(_url("ballot", stage))
+    Stage.objects.filter(pk=stage.pk).update(state="open")
+    stage = Stage.objects.select_related("project").get(pk=stage.pk)
+    for number in range(10):
+        services.proposal_create(actor=carer_member, stage=stage, title=f"More {number}", body="b")
+    Stage.objects.filter(pk=stage.pk).update(state="voting")
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(_url("ballot", stage))
+    assert "More 9" in page.text
+    assert len(many) == len(few)
+
+
+ROLES = ("carer_member", "facilitator", "manager", "outsider", "anonymous")
+EXPECTED = {
+    # page: {role: status} while voting is open
+    "ballot": {"carer_member": 200, "facilitator": 403, "manager": 403, "outsider": 404},
+    "decision": {"carer_member": 200, "facilitator": 200, "manager": 200, "outsider": 404},
+    "decision_note": {"carer_member": 403, "facilitator": 404, "manager": 403, "outsider": 404},
+    "proposals": {"carer_member": 200, "facilitator": 200, "manager": 200, "outsider": 404},
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_voting_pages_by_role(
+    request: pytest.FixtureRequest,
+    client,
+    project: Project,
+    facilitator: User,
+    carer_member: User,
+    role: str,
+) -> None:
+    stage = _stage(project, facilitator, carer_member, "ranking")
+    if role != "anonymous":
+        client.force_login(request.getfixturevalue(role))
+    for page, statuses in EXPECTED.items():
+        response = client.get(_url(page, stage))
+        if role == "anonymous":
+            assert response.status_code == 302, page
+            assert response["Location"].startswith(reverse("account_login"))
+        else:
+            assert response.status_code == statuses[role], (page, role)
+    closing = client.post(_url("voting_close", stage))
+    expected_close = {"facilitator": 302, "anonymous": 302, "outsider": 404}.get(role, 403)
+    assert closing.status_code == expected_close
+    assert DecisionRecord.objects.filter(stage=stage).exists() == (role == "facilitator")
