@@ -221,6 +221,8 @@ CELERY_FILESYSTEM_BROKER_DIR = Path(
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    # Stages open and close on time: checked twice a minute.
+    "advance-stages": {"task": "decisions.tasks.stages_advance_due", "schedule": 30.0},
     "clear-expired-sessions": {
         "task": "coproduce.tasks.sessions_clear_expired",
         "schedule": 60 * 60 * 6,

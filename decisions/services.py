@@ -1,11 +1,14 @@
-"""Every write about proposals and comments: one transaction each, with its audit event."""
+"""Every write about proposals, comments, ballots and decisions: one transaction each, audited."""
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -24,6 +27,8 @@ from participants.models import User
 from projects import permissions as project_permissions
 from projects import services as project_services
 from projects.models import Membership, Stage
+
+logger = logging.getLogger(__name__)
 
 
 class DecisionRuleError(Exception):
@@ -491,3 +496,58 @@ def decision_note_write(
             target=record_,
         )
     return note
+
+
+# --- Keeping the schedule -------------------------------------------------------------
+
+
+def stages_advance(*, now: datetime | None = None) -> list[tuple[str, str]]:
+    """Move every stage whose time has come, as "the system". Safe to run often and twice.
+
+    Each move runs in its own transaction through the same services a facilitator
+    uses, so a stage moved by hand a moment earlier is simply found moved.
+    """
+    now = now or timezone.now()
+    due = (
+        Stage.objects.filter(project__status="active")
+        .filter(
+            Q(state=Stage.State.DRAFT, opens_at__lte=now)
+            | Q(state=Stage.State.OPEN, voting_opens_at__lte=now)
+            | Q(state=Stage.State.OPEN, voting_method=Stage.VotingMethod.NONE, closes_at__lte=now)
+            | Q(state=Stage.State.VOTING, closes_at__lte=now)
+        )
+        .select_related("project")
+        .order_by("project_id", "position")
+    )
+    moved = []
+    for stage in due:
+        # A stage whose dates have all passed catches up in one run, step by step.
+        target = _scheduled_target(stage, now)
+        while target is not None:
+            try:
+                if target == Stage.State.CLOSED and stage.state == Stage.State.VOTING:
+                    voting_close(actor=None, stage=stage)
+                else:
+                    project_services.stage_transition(actor=None, stage=stage, to_state=target)
+            except project_services.ProjectRuleError as error:
+                logger.warning("Stage %s could not move to %s: %s", stage.pk, target, error)
+                break
+            moved.append((str(stage.pk), target))
+            stage = Stage.objects.select_related("project").get(pk=stage.pk)
+            target = _scheduled_target(stage, now)
+    return moved
+
+
+def _scheduled_target(stage: Stage, now: datetime) -> str | None:
+    if stage.state == Stage.State.DRAFT and stage.opens_at and stage.opens_at <= now:
+        return Stage.State.OPEN
+    if stage.state == Stage.State.OPEN:
+        has_vote = stage.voting_method != Stage.VotingMethod.NONE
+        if has_vote and stage.voting_opens_at and stage.voting_opens_at <= now:
+            return Stage.State.VOTING
+        if not has_vote and stage.closes_at and stage.closes_at <= now:
+            return Stage.State.CLOSED
+        return None
+    if stage.state == Stage.State.VOTING and stage.closes_at and stage.closes_at <= now:
+        return Stage.State.CLOSED
+    return None

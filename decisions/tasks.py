@@ -1,0 +1,13 @@
+"""Scheduled work of decisions: thin, idempotent, calling services only."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from decisions.services import stages_advance
+
+
+@shared_task
+def stages_advance_due() -> int:
+    """Open, open voting on, and close every stage whose time has come."""
+    return len(stages_advance())
