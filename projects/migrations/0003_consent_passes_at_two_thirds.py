@@ -5,15 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0002_stage_voting_rules'),
+        ("projects", "0002_stage_voting_rules"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='stage',
-            name='consent_threshold_percent',
-            field=models.PositiveSmallIntegerField(default=66, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)], verbose_name='Agreement needed to pass, in percent (66 lets two in three pass)'),
+            model_name="stage",
+            name="consent_threshold_percent",
+            field=models.PositiveSmallIntegerField(
+                default=66,
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(100),
+                ],
+                verbose_name="Agreement needed to pass, in percent (66 lets two in three pass)",
+            ),
         ),
     ]
