@@ -11,3 +11,4 @@ class CoproduceConfig(AppConfig):
         from coproduce.celery import configure_broker
 
         configure_broker()
+        from coproduce.audit import signals  # noqa: F401  (audit events for sign-ins and two-factor changes)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -220,7 +221,27 @@ CELERY_FILESYSTEM_BROKER_DIR = Path(
 )
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_IMPORTS = ("decisions.records.tasks",)
+AUDIT_EXPORT_STREAM_LIMIT = env_int("AUDIT_EXPORT_STREAM_LIMIT", 5000)
+AUDIT_VERIFY_IN_REQUEST_LIMIT = env_int("AUDIT_VERIFY_IN_REQUEST_LIMIT", 100000)
 CELERY_BEAT_SCHEDULE = {
+    "delete-expired-audit-exports": {
+        "task": "decisions.records.tasks.audit_exports_delete_expired",
+        "schedule": 60 * 60,
+    },
+    "verify-audit-chains": {
+        "task": "decisions.records.tasks.audit_chains_verify",
+        "schedule": 60 * 60 * 24,
+    },
+    "send-voting-reminders": {"task": "decisions.tasks.voting_reminders_due", "schedule": 60 * 5},
+    "send-notification-emails-missed": {
+        "task": "participants.tasks.notifications_email_unsent",
+        "schedule": 60 * 5,
+    },
+    "send-daily-notification-emails": {
+        "task": "participants.tasks.notification_digests_send",
+        "schedule": crontab(hour=17, minute=0),
+    },
     # Stages open and close on time: checked twice a minute.
     "advance-stages": {"task": "decisions.tasks.stages_advance_due", "schedule": 30.0},
     "clear-expired-sessions": {

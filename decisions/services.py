@@ -14,6 +14,7 @@ from django.utils.crypto import salted_hmac
 
 from coproduce.audit.record import record
 from decisions import counting, permissions
+from decisions import notify as decisions_notify
 from decisions.models import (
     Ballot,
     Comment,
@@ -122,6 +123,7 @@ def proposal_hide(*, actor: User, proposal: Proposal, reason: str) -> Proposal:
             project_id=locked.stage.project_id,
             target=locked,
         )
+        decisions_notify.proposal_hidden_notify(proposal=locked)
     return locked
 
 
@@ -156,6 +158,7 @@ def proposal_merge(
             target=merged,
             details={"originals": [str(original.pk) for original in originals]},
         )
+        decisions_notify.proposals_merged_notify(originals=originals, merged=merged, note=note)
     return merged
 
 
@@ -216,6 +219,7 @@ def comment_create(
 ) -> Comment:
     """Comment on a proposal, or reply to a comment (one level of replies)."""
     _deny(permissions.can_comment(actor, proposal))
+    replied_to = parent  # the comment they answered, before joining its thread
     if parent is not None:
         if parent.proposal_id != proposal.pk:
             raise DecisionRuleError("You can only reply to a comment on this proposal.")
@@ -229,6 +233,7 @@ def comment_create(
             target=comment,
             details={"proposal": str(proposal.pk), "reply": parent is not None},
         )
+        decisions_notify.reply_notify(comment=comment, replied_to=replied_to)
     return comment
 
 
@@ -376,6 +381,7 @@ def ballot_cast(*, actor: User, stage: Stage, raw: dict[str, Any]) -> Ballot:
             project_id=stage.project_id,
             details={"stage": str(stage.pk)},
         )
+        decisions_notify.voting_reminders_withdraw(user=actor, stage=locked)
     return ballot
 
 
@@ -472,6 +478,7 @@ def voting_close(*, actor: User | None, stage: Stage) -> DecisionRecord:
             target=record_,
             details={"stage": str(locked.pk), "tie_break": record_.decided_by_tie_break},
         )
+        decisions_notify.results_published_notify(decision=record_)
     return record_
 
 
@@ -495,6 +502,7 @@ def decision_note_write(
             project_id=record_.stage.project_id,
             target=record_,
         )
+        decisions_notify.decision_recorded_notify(decision=record_)
     return note
 
 

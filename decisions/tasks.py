@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from decisions.notify import voting_reminders_send
 from decisions.services import stages_advance
 
 
@@ -11,3 +12,9 @@ from decisions.services import stages_advance
 def stages_advance_due() -> int:
     """Open, open voting on, and close every stage whose time has come."""
     return len(stages_advance())
+
+
+@shared_task
+def voting_reminders_due() -> int:
+    """Remind members who have not voted, 48 and 24 hours before voting closes."""
+    return voting_reminders_send()

@@ -468,6 +468,7 @@ def decision(request: HttpRequest, access: ProjectAccess, stage_id: str) -> Http
         project=access.project,
         stage=stage,
         can_write_note=project_permissions.can_configure_project(request.user, access.project),
+        can_read_audit_trail=project_permissions.can_read_audit_trail(request.user, access.project),
     )
     return render(request, "decisions/decision.html", context)
 

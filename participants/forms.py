@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coproduce.forms import PlainTextFormMixin
 from participants.models import User, generate_pseudonym
+from participants.notifications.models import Delivery, Kind
 
 
 class SignupDetailsForm(PlainTextFormMixin, forms.Form):
@@ -65,3 +66,18 @@ class ProfileForm(PlainTextFormMixin, forms.ModelForm):
 
     def clean_full_name(self) -> str:
         return self.cleaned_data["full_name"].strip()
+
+
+class NotificationPreferencesForm(forms.Form):
+    """For each kind of notification: right away, in a daily email, or no emails."""
+
+    def __init__(self, *args: object, initial_choices: dict[str, str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        for kind in Kind:
+            self.fields[kind.value] = forms.ChoiceField(
+                label=kind.label,
+                choices=Delivery.choices,
+                initial=initial_choices[kind.value],
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Choose how to hear about this.")},
+            )

@@ -122,3 +122,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_full_name(self) -> str:
         return self.full_name or self.display_name
+
+
+# The notification models live in their own module; importing them here registers them.
+from participants.notifications.models import (  # noqa: E402
+    Notification,
+    NotificationPreference,
+)
+
+__all__ = ["Constituency", "Notification", "NotificationPreference", "User", "generate_pseudonym"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from coproduce.audit.record import record
 from participants.models import User
 
 PROFILE_FIELDS = (
@@ -23,8 +24,13 @@ def user_update_profile(*, actor: User, user: User, **values: object) -> User:
     unknown = set(values) - set(PROFILE_FIELDS)
     if unknown:
         raise ValueError(f"Unknown profile fields {sorted(unknown)}.")
+    changed = sorted(name for name, value in values.items() if getattr(user, name) != value)
+    if not changed:
+        return user
     with transaction.atomic():
-        for name, value in values.items():
-            setattr(user, name, value)
-        user.save(update_fields=list(values))
+        for name in changed:
+            setattr(user, name, values[name])
+        user.save(update_fields=changed)
+        # Site-wide (no project): which fields changed, never their values.
+        record(action="profile.updated", actor=user, details={"changed": changed})
     return user

@@ -1,4 +1,4 @@
-"""Background work about people: sending their account emails."""
+"""Background work about people: sending their account emails and notifications."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from typing import Any
 
 from celery import shared_task
 from django.core.mail import EmailMessage, EmailMultiAlternatives
+
+from participants.notifications import services as notifications
 
 
 def serialize_email(message: EmailMessage) -> dict[str, Any]:
@@ -41,3 +43,29 @@ def email_send(payload: dict[str, Any]) -> None:
     for content, mimetype in payload["alternatives"]:
         message.attach_alternative(content, mimetype)
     message.send()
+
+
+# --- Notifications: thin and idempotent, each calling a service ---------------------
+
+
+@shared_task(
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def notifications_email_send(keys: list[str]) -> int:
+    """Email the right-away notifications with these keys, each once."""
+    return notifications.notifications_email(keys=keys)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=8)
+def notifications_email_unsent() -> int:
+    """Send right-away notifications whose queued send was lost (runs every few minutes)."""
+    return notifications.notifications_email_unsent()
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=8)
+def notification_digests_send() -> int:
+    """Send each person their daily email of notifications (runs once a day)."""
+    return notifications.digests_send()

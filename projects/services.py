@@ -12,11 +12,15 @@ from typing import Any
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from guardian.shortcuts import assign_perm
 
 from coproduce.audit.record import record
 from participants.models import User
+from participants.notifications.models import Kind as NotificationKind
+from participants.notifications.services import notify
 from projects import permissions
 from projects.models import (
     ROLE_RIGHTS,
@@ -272,6 +276,41 @@ STAGE_TRANSITIONS: dict[str, tuple[str, str]] = {
 }
 
 
+def _stage_news_notify(stage: Stage) -> None:
+    """Tell the project's current members that a stage, or its vote, has opened."""
+    members = [
+        membership.user
+        for membership in Membership.objects.filter(
+            project_id=stage.project_id, role=Role.MEMBER, left_at__isnull=True
+        ).select_related("user")
+    ]
+    words = {"stage": stage.title, "project": stage.project.title}
+    link = reverse("projects:stage", kwargs={"project_id": stage.project_id, "stage_id": stage.pk})
+    if stage.state == Stage.State.OPEN:
+        notify(
+            recipients=members,
+            kind=NotificationKind.STAGE_OPENED,
+            key=f"stage_opened:{stage.pk}",
+            subject=gettext("A new stage has opened"),
+            body=gettext('The stage "%(stage)s" of the project "%(project)s" has opened.') % words,
+            link=link,
+        )
+    elif stage.state == Stage.State.VOTING:
+        notify(
+            recipients=members,
+            kind=NotificationKind.VOTING_OPENED,
+            key=f"voting_opened:{stage.pk}",
+            subject=gettext("Voting has opened"),
+            body=gettext(
+                'Voting has opened in "%(stage)s" of the project "%(project)s". '
+                "Every member has one equal vote, and votes are secret."
+            )
+            % words,
+            link=link,
+            deadline=stage.closes_at,
+        )
+
+
 def stage_transition(
     *,
     actor: User | None,
@@ -324,6 +363,8 @@ def stage_transition(
             target=locked,
             details={"from": before, "to": to_state, "title": locked.title},
         )
+        if to_state in (Stage.State.OPEN, Stage.State.VOTING):
+            _stage_news_notify(locked)
     return locked
 
 

@@ -88,6 +88,7 @@ def project_detail(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
         "can_configure": permissions.can_configure_project(user, project),
         "can_invite": permissions.can_invite(user, project),
         "can_see_member_list": permissions.can_see_member_list(user, project),
+        "can_read_audit_trail": permissions.can_read_audit_trail(user, project),
         "easy_read_first": user.easy_read_first and bool(project.easy_read_summary),
     }
     return render(request, "projects/project_detail.html", context)

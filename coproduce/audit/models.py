@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pgtrigger
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEvent(models.Model):
@@ -35,7 +39,11 @@ class AuditEvent(models.Model):
                 nulls_distinct=False,
             ),
         ]
-        indexes = [models.Index(fields=["project_id", "-created_at"], name="audit_newest_first")]
+        indexes = [
+            models.Index(fields=["project_id", "-created_at"], name="audit_newest_first"),
+            # The trail filtered by one action (or the ballots of a day), newest first.
+            models.Index(fields=["project_id", "action", "sequence"], name="audit_by_action"),
+        ]
         triggers = [
             pgtrigger.Protect(
                 name="audit_events_are_append_only",
@@ -48,3 +56,97 @@ class AuditEvent(models.Model):
 
 
 SYSTEM_LABEL = "the system"
+
+
+class AuditVerification(models.Model):
+    """One check of a chain: who asked (None: the scheduler), when, and what it found.
+
+    Kept, one row per check, so the observer's page can say when the record was last
+    checked and the result. A check of a long chain runs in the background: until it
+    finishes, `finished_at` is empty.
+    """
+
+    project_id = models.UUIDField(null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    events_checked = models.PositiveBigIntegerField(default=0)
+    intact = models.BooleanField(null=True, blank=True)
+    first_bad_sequence = models.PositiveBigIntegerField(null=True, blank=True)
+    problem = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        app_label = "coproduce"
+        indexes = [
+            models.Index(fields=["project_id", "-requested_at"], name="audit_check_newest_first")
+        ]
+
+    def __str__(self) -> str:
+        scope = self.project_id or "site-wide events"
+        return f"Check of {scope} at {self.requested_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def pending(self) -> bool:
+        return self.finished_at is None
+
+
+class AuditExport(models.Model):
+    """An export of a project's trail that runs in the background, and its file.
+
+    Only the person who asked may download the file, and only until `expires_at`;
+    then a scheduled task deletes it.
+    """
+
+    class Format(models.TextChoices):
+        CSV = "csv", _("CSV (for spreadsheets)")
+        JSONL = "jsonl", _("JSON Lines (for other software)")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Being prepared")
+        READY = "ready", _("Ready to download")
+        FAILED = "failed", _("Could not be prepared")
+        EXPIRED = "expired", _("No longer available")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project_id = models.UUIDField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    filters = models.JSONField(default=dict, blank=True)
+    format = models.CharField(max_length=8, choices=Format.choices)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    rows_done = models.PositiveBigIntegerField(default=0)
+    rows_total = models.PositiveBigIntegerField(null=True, blank=True)
+    file_name = models.CharField(max_length=100, blank=True)
+    file_size = models.PositiveBigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        app_label = "coproduce"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["project_id", "requested_by", "-created_at"], name="audit_export_mine"
+            ),
+            models.Index(fields=["expires_at"], name="audit_export_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Export {self.pk} ({self.format}, {self.status})"
+
+    @property
+    def available(self) -> bool:
+        return self.status == self.Status.READY and self.expires_at > timezone.now()
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

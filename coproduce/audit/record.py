@@ -14,6 +14,10 @@ from coproduce.audit.models import SYSTEM_LABEL, AuditEvent
 from coproduce.audit.request_id import current_request_id
 
 GENESIS_HASH = "0" * 64
+# The canonical form of an event's content. The same output as
+# json.dumps(content, sort_keys=True, separators=(",", ":"), default=str), with the
+# encoder made once: verifying a million events spends most of its time here.
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
 
 
 def event_hash(event: AuditEvent) -> str:
@@ -31,8 +35,7 @@ def event_hash(event: AuditEvent) -> str:
         "created_at": event.created_at.isoformat(),
         "previous_hash": event.previous_hash,
     }
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(_CANONICAL_JSON(content).encode()).hexdigest()
 
 
 def _lock_chain(project_id: uuid.UUID | None) -> None:

@@ -1,0 +1,206 @@
+"""Every service that changes state writes its audit event.
+
+Each public function of the service modules below is either a write, listed in WRITES
+with a way to run it and the events it must write, or a read, listed in READS. A new
+service that is in neither list fails `test_every_service_is_listed`, and a write
+that stops recording fails `test_each_write_records_its_event`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+
+import pytest
+
+import participants.services
+import projects.services
+from coproduce.audit.models import AuditEvent
+from participants.models import User
+from projects import services
+from projects.models import Membership, Project, Stage
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+# The modules whose functions change state. Add an app's services here when it has some.
+SERVICE_MODULES: tuple[ModuleType, ...] = (projects.services, participants.services)
+
+
+@dataclass
+class Cast:
+    project: Project
+    facilitator: User
+    member: User
+
+
+Run = Callable[[], object]
+
+
+def _project_create(cast: Cast) -> Run:
+    return lambda: services.project_create(
+        actor=cast.facilitator, title="Another", purpose="Why", ground_rules="Rules"
+    )
+
+
+def _project_update(cast: Cast) -> Run:
+    return lambda: services.project_update(
+        actor=cast.facilitator, project=cast.project, title="New"
+    )
+
+
+def _stage_create(cast: Cast) -> Run:
+    return lambda: services.stage_create(
+        actor=cast.facilitator,
+        project=cast.project,
+        kind="other",
+        title="Extra",
+        description="More",
+    )
+
+
+def _first_stage(cast: Cast) -> Stage:
+    stage = cast.project.stages.order_by("position").first()
+    stage.project = cast.project
+    return stage
+
+
+def _stage_update(cast: Cast) -> Run:
+    return lambda: services.stage_update(
+        actor=cast.facilitator, stage=_first_stage(cast), title="Renamed"
+    )
+
+
+def _stage_delete(cast: Cast) -> Run:
+    return lambda: services.stage_delete(actor=cast.facilitator, stage=_first_stage(cast))
+
+
+def _stage_move(cast: Cast) -> Run:
+    return lambda: services.stage_move(
+        actor=cast.facilitator, stage=_first_stage(cast), direction=1
+    )
+
+
+def _stage_transition(cast: Cast) -> Run:
+    return lambda: services.stage_transition(
+        actor=cast.facilitator, stage=_first_stage(cast), to_state="open"
+    )
+
+
+def _membership_end(cast: Cast) -> Run:
+    membership = Membership.objects.select_related("project").get(
+        project=cast.project, user=cast.member, left_at__isnull=True
+    )
+    return lambda: services.membership_end(actor=cast.member, membership=membership)
+
+
+def _invitation_create(cast: Cast) -> Run:
+    return lambda: services.invitation_create(
+        actor=cast.facilitator, project=cast.project, email="new@example.org", role="observer"
+    )
+
+
+def _invitation_revoke(cast: Cast) -> Run:
+    invitation, _token = services.invitation_create(
+        actor=cast.facilitator, project=cast.project, email="new@example.org", role="observer"
+    )
+    return lambda: services.invitation_revoke(actor=cast.facilitator, invitation=invitation)
+
+
+def _invitation_accept(cast: Cast) -> Run:
+    newcomer = UserFactory(email="newcomer@example.org")
+    _invitation, token = services.invitation_create(
+        actor=cast.facilitator, project=cast.project, email=newcomer.email, role="member"
+    )
+    return lambda: services.invitation_accept(
+        actor=newcomer, token=token, constituency="carer", accepts_ground_rules=True
+    )
+
+
+def _user_update_profile(cast: Cast) -> Run:
+    return lambda: participants.services.user_update_profile(
+        actor=cast.member, user=cast.member, display_name="Brave Robin", larger_text=True
+    )
+
+
+# service: (set it up and return the call, the events the call must write)
+WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
+    "projects.services.project_create": (
+        _project_create,
+        {"project.created", "membership.started"},
+    ),
+    "projects.services.project_update": (_project_update, {"project.updated"}),
+    "projects.services.stage_create": (_stage_create, {"stage.created"}),
+    "projects.services.stage_update": (_stage_update, {"stage.updated"}),
+    "projects.services.stage_delete": (_stage_delete, {"stage.deleted"}),
+    "projects.services.stage_move": (_stage_move, {"stage.moved"}),
+    "projects.services.stage_transition": (_stage_transition, {"stage.opened"}),
+    "projects.services.membership_end": (_membership_end, {"membership.left"}),
+    "projects.services.invitation_create": (_invitation_create, {"invitation.sent"}),
+    "projects.services.invitation_revoke": (_invitation_revoke, {"invitation.revoked"}),
+    "projects.services.invitation_accept": (
+        _invitation_accept,
+        {"invitation.accepted", "membership.started"},
+    ),
+    "participants.services.user_update_profile": (_user_update_profile, {"profile.updated"}),
+}
+# Functions of the service modules that change nothing.
+READS = {
+    "projects.services.actor_label",
+    "projects.services.invitation_for_token",
+    "projects.services.invitation_problem",
+}
+
+
+def _public_functions(module: ModuleType) -> set[str]:
+    return {
+        f"{module.__name__}.{name}"
+        for name, function in inspect.getmembers(module, inspect.isfunction)
+        if function.__module__ == module.__name__ and not name.startswith("_")
+    }
+
+
+def test_every_service_is_listed() -> None:
+    found = set().union(*(_public_functions(module) for module in SERVICE_MODULES))
+    unlisted = found - set(WRITES) - READS
+    assert not unlisted, (
+        f"New services {sorted(unlisted)}: list each in WRITES (with the audit event it "
+        "writes) or, if it changes nothing, in READS."
+    )
+    assert not (set(WRITES) | READS) - found, "Listed services that no longer exist"
+
+
+@pytest.mark.parametrize("service", sorted(WRITES))
+def test_each_write_records_its_event(
+    service: str, project: Project, facilitator: User, carer_member: User
+) -> None:
+    prepare, expected = WRITES[service]
+    run = prepare(Cast(project=project, facilitator=facilitator, member=carer_member))
+    last = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    run()
+    written = list(AuditEvent.objects.filter(pk__gt=last).order_by("pk"))
+    assert expected <= {event.action for event in written}, (service, written)
+    for event in written:
+        assert event.request_id == ""  # outside a request: none to group by
+        assert event.hash
+        assert event.previous_hash
+
+
+def test_a_profile_change_records_which_fields_changed_never_their_values(
+    carer_member: User,
+) -> None:
+    participants.services.user_update_profile(
+        actor=carer_member, user=carer_member, full_name="Sam Jones", time_zone="Europe/Paris"
+    )
+    event = AuditEvent.objects.get(action="profile.updated")
+    assert event.project_id is None  # the site-wide chain: a person is in no one project
+    assert event.details == {"changed": ["full_name", "time_zone"]}
+    assert "Sam Jones" not in str(event.details)
+    assert event.actor_id == carer_member.pk
+    # Saving the same values again changes nothing, and records nothing.
+    participants.services.user_update_profile(
+        actor=carer_member, user=carer_member, full_name="Sam Jones"
+    )
+    assert AuditEvent.objects.filter(action="profile.updated").count() == 1
