@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from types import ModuleType
 
 import pytest
+from django.utils import timezone
 
+import decisions.services
 import participants.services
 import projects.services
 from coproduce.audit.models import AuditEvent
@@ -26,7 +28,11 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 # The modules whose functions change state. Add an app's services here when it has some.
-SERVICE_MODULES: tuple[ModuleType, ...] = (projects.services, participants.services)
+SERVICE_MODULES: tuple[ModuleType, ...] = (
+    projects.services,
+    participants.services,
+    decisions.services,
+)
 
 
 @dataclass
@@ -125,6 +131,157 @@ def _user_update_profile(cast: Cast) -> Run:
     )
 
 
+def _open_stage(cast: Cast, method: str = "dots") -> Stage:
+    stage = cast.project.stages.get(position=2)
+    services.stage_update(actor=cast.facilitator, stage=stage, voting_method=method)
+    return services.stage_transition(actor=cast.facilitator, stage=stage, to_state="open")
+
+
+def _proposal(cast: Cast, stage: Stage | None = None):  # type: ignore[no-untyped-def]
+    return decisions.services.proposal_create(
+        actor=cast.member, stage=stage or _open_stage(cast), title="Idea", body="Why"
+    )
+
+
+def _voting_stage(cast: Cast) -> Stage:
+    stage = _open_stage(cast)
+    _proposal(cast, stage)
+    return services.stage_transition(actor=cast.facilitator, stage=stage, to_state="voting")
+
+
+# Each entry prepares its objects when called (the default arguments are evaluated then, on
+# purpose, before the events are counted) and returns the call to check.
+DECISION_WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
+    "proposal_create": (lambda c: lambda s=_open_stage(c): _proposal(c, s), {"proposal.created"}),
+    "proposal_update": (
+        lambda c: (
+            lambda p=_proposal(c): decisions.services.proposal_update(
+                actor=c.member, proposal=p, title="Better", body="b"
+            )
+        ),
+        {"proposal.edited"},
+    ),
+    "proposal_withdraw": (
+        lambda c: (
+            lambda p=_proposal(c): decisions.services.proposal_withdraw(actor=c.member, proposal=p)
+        ),
+        {"proposal.withdrawn"},
+    ),
+    "proposal_hide": (
+        lambda c: (
+            lambda p=_proposal(c): decisions.services.proposal_hide(
+                actor=c.facilitator, proposal=p, reason="Off topic"
+            )
+        ),
+        {"proposal.hidden"},
+    ),
+    "proposal_merge": (
+        lambda c: (
+            lambda s=_open_stage(c): decisions.services.proposal_merge(
+                actor=c.facilitator,
+                stage=s,
+                proposals=[_proposal(c, s), _proposal(c, s)],
+                title="Both",
+                body="b",
+                note="",
+            )
+        ),
+        {"proposal.merged"},
+    ),
+    "proposals_carry_forward": (
+        lambda c: (
+            lambda first=_first_stage(c): (
+                services.stage_transition(actor=c.facilitator, stage=first, to_state="open"),
+                (
+                    p := decisions.services.proposal_create(
+                        actor=c.member,
+                        stage=Stage.objects.select_related("project").get(pk=first.pk),
+                        title="t",
+                        body="b",
+                    )
+                ),
+                services.stage_transition(
+                    actor=c.facilitator,
+                    stage=Stage.objects.select_related("project").get(pk=first.pk),
+                    to_state="closed",
+                ),
+                decisions.services.proposals_carry_forward(
+                    actor=c.facilitator,
+                    from_stage=Stage.objects.select_related("project").get(pk=first.pk),
+                    to_stage=c.project.stages.get(position=2),
+                    proposals=[p],
+                ),
+            )
+        ),
+        {"proposals.carried_forward"},
+    ),
+    "comment_create": (
+        lambda c: (
+            lambda p=_proposal(c): decisions.services.comment_create(
+                actor=c.member, proposal=p, body="c"
+            )
+        ),
+        {"comment.created"},
+    ),
+    "comment_update": (
+        lambda c: (
+            lambda k=decisions.services.comment_create(actor=c.member, proposal=_proposal(c), body="c"): (
+                decisions.services.comment_update(actor=c.member, comment=k, body="d")
+            )
+        ),
+        {"comment.edited"},
+    ),
+    "comment_delete": (
+        lambda c: (
+            lambda k=decisions.services.comment_create(actor=c.member, proposal=_proposal(c), body="c"): (
+                decisions.services.comment_delete(actor=c.member, comment=k)
+            )
+        ),
+        {"comment.deleted"},
+    ),
+    "comment_hide": (
+        lambda c: (
+            lambda k=decisions.services.comment_create(actor=c.member, proposal=_proposal(c), body="c"): (
+                decisions.services.comment_hide(actor=c.facilitator, comment=k, reason="Unkind")
+            )
+        ),
+        {"comment.hidden"},
+    ),
+    "ballot_cast": (
+        lambda c: (
+            lambda s=_voting_stage(c): decisions.services.ballot_cast(
+                actor=c.member, stage=s, raw={str(decisions.services.stage_options(s)[0].pk): 1}
+            )
+        ),
+        {"ballot.cast"},
+    ),
+    "voting_close": (
+        lambda c: (
+            lambda s=_voting_stage(c): decisions.services.voting_close(actor=c.facilitator, stage=s)
+        ),
+        {"stage.closed", "decision.recorded"},
+    ),
+    "decision_note_write": (
+        lambda c: (
+            lambda r=decisions.services.voting_close(actor=c.facilitator, stage=_voting_stage(c)): (
+                decisions.services.decision_note_write(
+                    actor=c.facilitator, record_=r, rationale="Why", dissent="", next_steps=""
+                )
+            )
+        ),
+        {"decision.note_written"},
+    ),
+    "stages_advance": (
+        lambda c: (
+            lambda s=_first_stage(c): (
+                services.stage_update(actor=c.facilitator, stage=s, opens_at=timezone.now()),
+                decisions.services.stages_advance(),
+            )
+        ),
+        {"stage.opened"},
+    ),
+}
+
 # service: (set it up and return the call, the events the call must write)
 WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
     "projects.services.project_create": (
@@ -145,12 +302,18 @@ WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
         {"invitation.accepted", "membership.started"},
     ),
     "participants.services.user_update_profile": (_user_update_profile, {"profile.updated"}),
+    **{f"decisions.services.{name}": entry for name, entry in DECISION_WRITES.items()},
 }
 # Functions of the service modules that change nothing.
 READS = {
     "projects.services.actor_label",
     "projects.services.invitation_for_token",
     "projects.services.invitation_problem",
+    "decisions.services.voter_key",
+    "decisions.services.stage_options",
+    "decisions.services.validate_ballot",
+    "decisions.services.own_ballot",
+    "decisions.services.electorate_at_opening",
 }
 
 
