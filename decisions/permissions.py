@@ -54,6 +54,15 @@ def can_moderate(user: Person, stage: Stage) -> bool:
     return project_permissions.can_moderate(user, stage.project)
 
 
+def can_hide_proposal(user: Person, proposal: Proposal) -> bool:
+    """Facilitators hide an active proposal before voting opens (the options are then fixed)."""
+    return (
+        can_moderate(user, proposal.stage)
+        and proposal.status == Proposal.Status.ACTIVE
+        and not proposal.stage.voting_rules_locked
+    )
+
+
 def can_merge(user: Person, stage: Stage) -> bool:
     """Duplicates are merged before voting opens, never after."""
     return can_moderate(user, stage) and stage.state in _BEFORE_VOTING

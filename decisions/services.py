@@ -110,10 +110,10 @@ def proposal_hide(*, actor: User, proposal: Proposal, reason: str) -> Proposal:
         raise DecisionRuleError("Give a reason. The author will see it.")
     with transaction.atomic():
         locked = _locked_proposal(proposal)
-        if locked.status != Proposal.Status.ACTIVE:
-            raise DecisionRuleError("Only an active proposal can be hidden.")
-        if locked.stage.voting_rules_locked:
-            raise DecisionRuleError("Voting has opened, so the options can no longer change.")
+        if not permissions.can_hide_proposal(actor, locked):
+            raise DecisionRuleError(
+                "Only an active proposal can be hidden, and only before voting opens."
+            )
         locked.status, locked.moderation_reason = Proposal.Status.HIDDEN, reason.strip()
         locked.save(update_fields=["status", "moderation_reason"])
         # The reason is free text written by a facilitator: the trail keeps only that one was given.

@@ -127,6 +127,7 @@ def proposal_detail(
             "can_comment": can_comment,
             "can_change": permissions.can_change_proposal(user, proposal),
             "can_moderate": permissions.can_moderate(user, proposal.stage),
+            "can_hide": permissions.can_hide_proposal(user, proposal),
             "user_id": user.pk,
         },
     )
@@ -196,7 +197,7 @@ def proposal_hide(
     _access, proposal = selectors.get_proposal_for_user(
         request.user, access.project.pk, stage_id, proposal_id
     )
-    _require(permissions.can_moderate(request.user, proposal.stage))
+    _require(permissions.can_hide_proposal(request.user, proposal))
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -43,11 +43,6 @@ def _deny(allowed: bool) -> None:
         raise PermissionError("You cannot do this in this project.")
 
 
-def actor_label(actor: User | None, project: Project | None = None) -> str:
-    """How an actor appears in the trail: their display name (their pseudonym)."""
-    return actor.display_name if actor is not None else "the system"
-
-
 def _changes(instance: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
     changed = {}
     for name, value in values.items():

@@ -431,3 +431,20 @@ def test_proposal_permission_matrix(
     for action, check in checks.items():
         allowed = {name for name, person in people.items() if check(person)}
         assert allowed == expected[action], (action, state)
+
+
+def test_proposals_cannot_be_hidden_once_voting_opens(
+    client, project: Project, facilitator: User, carer_member: User
+) -> None:
+    stage = project_services.stage_transition(
+        actor=facilitator, stage=project.stages.get(position=2), to_state="open"
+    )
+    proposal = _propose(stage, carer_member, "An option")
+    client.force_login(facilitator)
+    assert "Hide this proposal" in client.get(proposal.get_absolute_url()).text
+    project_services.stage_transition(actor=facilitator, stage=stage, to_state="voting")
+    assert "Hide this proposal" not in client.get(proposal.get_absolute_url()).text
+    url = _url("proposal_hide", stage, proposal_id=proposal.pk)
+    assert client.post(url, {"reason": "late"}).status_code == 403
+    proposal.refresh_from_db()
+    assert proposal.status == "active"

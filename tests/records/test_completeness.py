@@ -306,7 +306,6 @@ WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
 }
 # Functions of the service modules that change nothing.
 READS = {
-    "projects.services.actor_label",
     "projects.services.invitation_for_token",
     "projects.services.invitation_problem",
     "decisions.services.voter_key",
