@@ -20,12 +20,9 @@ from django.utils.translation import gettext as _
 
 from decisions.models import Comment, DecisionRecord, Participation, Proposal
 from participants.models import User
-from participants.notifications.models import Kind
+from participants.notifications.models import Kind, Notification
 from participants.notifications.services import notifications_withdraw, notify
-from projects.models import Membership, Project, Role, Stage
-
-# Hours before voting closes when members who have not voted are reminded.
-REMINDER_HOURS = (48, 24)
+from projects.models import MAX_REMINDER_HOURS, Membership, Project, Role, Stage
 
 
 def _stage_link(stage: Stage, name: str) -> str:
@@ -66,25 +63,29 @@ def _reminder_due(stage: Stage, hours: int, now: datetime) -> bool:
     remind_at = stage.closes_at - timedelta(hours=hours)
     if now < remind_at or stage.voting_opened_at > remind_at:
         return False
-    later = [h for h in REMINDER_HOURS if h < hours]
+    later = [h for h in stage.reminder_hours if h < hours]
     return not any(now >= stage.closes_at - timedelta(hours=h) for h in later)
 
 
 def voting_reminders_send(*, now: datetime | None = None) -> int:
-    """Remind members who have not voted, 48 and 24 hours before voting closes.
+    """Remind members who have not voted, at each stage's reminder hours (48 and 24
+    hours before voting closes unless the facilitators chose others).
 
     Safe to run often and twice: each reminder's key is written once. The stage's
     row lock (which `ballot_cast` also takes) keeps a vote and a reminder apart.
     Returns how many reminders were asked for.
     """
     now = now or timezone.now()
-    soonest = max(REMINDER_HOURS)
-    candidates = Stage.objects.filter(
-        state=Stage.State.VOTING,
-        project__status=Project.Status.ACTIVE,
-        closes_at__gt=now,
-        closes_at__lte=now + timedelta(hours=soonest),
-    ).values_list("pk", flat=True)
+    candidates = (
+        Stage.objects.filter(
+            state=Stage.State.VOTING,
+            project__status=Project.Status.ACTIVE,
+            closes_at__gt=now,
+            closes_at__lte=now + timedelta(hours=MAX_REMINDER_HOURS),
+        )
+        .exclude(reminder_hours=[])
+        .values_list("pk", flat=True)
+    )
     asked = 0
     for stage_id in list(candidates):
         with transaction.atomic():
@@ -95,7 +96,7 @@ def voting_reminders_send(*, now: datetime | None = None) -> int:
             )
             if stage.state != Stage.State.VOTING:
                 continue
-            for hours in REMINDER_HOURS:
+            for hours in stage.reminder_hours:
                 if not _reminder_due(stage, hours, now):
                     continue
                 asked += len(
@@ -119,7 +120,10 @@ def voting_reminders_send(*, now: datetime | None = None) -> int:
 
 def voting_reminders_withdraw(*, user: User, stage: Stage) -> None:
     """Take back reminders not yet emailed to someone who has just voted."""
-    notifications_withdraw(keys=[f"reminder{h}:{stage.pk}:{user.pk}" for h in REMINDER_HOURS])
+    keys = Notification.objects.filter(
+        recipient=user, kind=Kind.VOTING_REMINDER, key__endswith=f":{stage.pk}:{user.pk}"
+    ).values_list("key", flat=True)
+    notifications_withdraw(keys=list(keys))
 
 
 def results_published_notify(*, decision: DecisionRecord) -> None:

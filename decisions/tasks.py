@@ -16,5 +16,5 @@ def stages_advance_due() -> int:
 
 @shared_task
 def voting_reminders_due() -> int:
-    """Remind members who have not voted, 48 and 24 hours before voting closes."""
+    """Remind members who have not voted, at the hours their stage sets."""
     return voting_reminders_send()

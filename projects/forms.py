@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coproduce.forms import PlainTextFormMixin
 from participants.models import Constituency
-from projects.models import Project, Role, Stage
+from projects.models import MAX_REMINDER_HOURS, MAX_REMINDERS, Project, Role, Stage
 from projects.services import STAGE_VOTING_FIELDS
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -18,6 +18,49 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
     def __init__(self, attrs: dict[str, str] | None = None) -> None:
         super().__init__(attrs=attrs, format=DATETIME_FORMAT)
+
+
+class ReminderHoursField(forms.CharField):
+    """Hours before voting closes, typed as "48, 24"; an empty box means no reminders."""
+
+    default_error_messages = {
+        "invalid": _(
+            "Write whole numbers of hours separated by commas, for example 48, 24. "
+            "Leave the box empty for no reminders."
+        ),
+        "range": _(
+            "Each reminder must be from 1 to %(most)s hours (4 weeks) before voting closes."
+        ),
+        "too_many": _("Choose at most %(most)s reminders."),
+    }
+
+    def prepare_value(self, value: object) -> object:
+        if isinstance(value, list | tuple):
+            return ", ".join(str(hour) for hour in value)
+        return value
+
+    def to_python(self, value: object) -> list[int]:  # type: ignore[override]
+        text = super().to_python(value)
+        parts = [part.strip() for part in text.replace(" and ", ",").split(",")]
+        parts = [part for part in parts if part]
+        if not all(part.isdigit() for part in parts):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        hours = sorted({int(part) for part in parts}, reverse=True)
+        if any(hour < 1 or hour > MAX_REMINDER_HOURS for hour in hours):
+            raise forms.ValidationError(
+                self.error_messages["range"], code="range", params={"most": MAX_REMINDER_HOURS}
+            )
+        if len(hours) > MAX_REMINDERS:
+            raise forms.ValidationError(
+                self.error_messages["too_many"], code="too_many", params={"most": MAX_REMINDERS}
+            )
+        return hours
+
+    def has_changed(self, initial: object, data: object) -> bool:
+        try:
+            return self.to_python(data) != list(initial or [])
+        except forms.ValidationError:
+            return True
 
 
 class ProjectForm(PlainTextFormMixin, forms.ModelForm):
@@ -46,6 +89,16 @@ class ProjectSettingsForm(ProjectForm):
 class StageForm(PlainTextFormMixin, forms.ModelForm):
     """A stage's settings. Its voting rules are read-only once voting has opened."""
 
+    reminder_hours = ReminderHoursField(
+        label=_("Remind members who have not voted yet, in hours before voting closes"),
+        required=False,
+        help_text=_(
+            "For example 48, 24: reminders two days and one day before. "
+            "Nobody who has voted gets a reminder. Leave empty for no reminders."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
     class Meta:
         model = Stage
         fields = [
@@ -56,6 +109,7 @@ class StageForm(PlainTextFormMixin, forms.ModelForm):
             "opens_at",
             "voting_opens_at",
             "closes_at",
+            "reminder_hours",
             "proposals_allowed",
             "comments_allowed",
             "comments_allowed_during_voting",

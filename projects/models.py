@@ -8,9 +8,11 @@ leaving a project only changes group membership.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -20,6 +22,16 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from participants.models import Constituency
+
+
+# Reminders to members who have not voted: hours before voting closes.
+DEFAULT_REMINDER_HOURS = (48, 24)
+MAX_REMINDER_HOURS = 24 * 28
+MAX_REMINDERS = 4
+
+
+def default_reminder_hours() -> list[int]:
+    return list(DEFAULT_REMINDER_HOURS)
 
 
 class Role(models.TextChoices):
@@ -257,6 +269,14 @@ class Stage(models.Model):
         blank=True,
         validators=[MaxValueValidator(100)],
     )
+    reminder_hours = ArrayField(
+        models.PositiveSmallIntegerField(validators=[MaxValueValidator(MAX_REMINDER_HOURS)]),
+        verbose_name=_("Remind members who have not voted, in hours before voting closes"),
+        size=MAX_REMINDERS,
+        default=default_reminder_hours,
+        blank=True,
+        help_text=_("For example 48, 24. Leave empty for no reminders."),
+    )
     voting_opened_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
@@ -281,6 +301,23 @@ class Stage(models.Model):
     def voting_rules_locked(self) -> bool:
         """Rules fixed before voting: once voting has opened, nobody changes them."""
         return self.state in (self.State.VOTING, self.State.CLOSED)
+
+    @property
+    def next_move(self) -> tuple[str, datetime] | None:
+        """What the schedule does next to this stage, and when: ("opens", moment),
+        ("voting_opens", moment) or ("closes", moment). None when nothing is scheduled,
+        and in a project that is no longer active (its stages stay as they are)."""
+        if self.project.status != Project.Status.ACTIVE:
+            return None
+        if self.state == self.State.DRAFT:
+            return ("opens", self.opens_at) if self.opens_at else None
+        if self.state == self.State.OPEN:
+            if self.voting_method != self.VotingMethod.NONE:
+                return ("voting_opens", self.voting_opens_at) if self.voting_opens_at else None
+            return ("closes", self.closes_at) if self.closes_at else None
+        if self.state == self.State.VOTING:
+            return ("closes", self.closes_at) if self.closes_at else None
+        return None
 
     @property
     def question_list(self) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +23,8 @@ from participants.notifications.models import Kind as NotificationKind
 from participants.notifications.services import notify
 from projects import permissions
 from projects.models import (
+    MAX_REMINDER_HOURS,
+    MAX_REMINDERS,
     ROLE_RIGHTS,
     Invitation,
     Membership,
@@ -141,9 +143,27 @@ STAGE_VOTING_FIELDS = {
     "quorum_percent",
     "quorum_per_constituency_percent",
 }
+STAGE_REMINDER_FIELDS = {"reminder_hours"}
 STAGE_FIELDS = (
-    STAGE_TEXT_FIELDS | STAGE_SCHEDULE_FIELDS | STAGE_ALLOWANCE_FIELDS | STAGE_VOTING_FIELDS
+    STAGE_TEXT_FIELDS
+    | STAGE_SCHEDULE_FIELDS
+    | STAGE_ALLOWANCE_FIELDS
+    | STAGE_VOTING_FIELDS
+    | STAGE_REMINDER_FIELDS
 )
+
+
+def reminder_hours_clean(hours: Iterable[int]) -> list[int]:
+    """The reminder hours a stage keeps: whole hours from 1 to 4 weeks, at most four,
+    each once, the earliest reminder first (largest number of hours first)."""
+    cleaned = sorted({int(hour) for hour in hours}, reverse=True)
+    if any(hour < 1 or hour > MAX_REMINDER_HOURS for hour in cleaned):
+        raise ProjectRuleError(
+            f"Reminders can be from 1 to {MAX_REMINDER_HOURS} hours before voting closes."
+        )
+    if len(cleaned) > MAX_REMINDERS:
+        raise ProjectRuleError(f"A stage can have at most {MAX_REMINDERS} reminders.")
+    return cleaned
 
 
 def _check_dates(values: dict[str, Any]) -> None:
@@ -164,6 +184,8 @@ def stage_create(*, actor: User, project: Project, **values: Any) -> Stage:
     if unknown:
         raise ValueError(f"Unknown stage fields {sorted(unknown)}.")
     _check_dates(values)
+    if "reminder_hours" in values:
+        values["reminder_hours"] = reminder_hours_clean(values["reminder_hours"])
     with transaction.atomic():
         Project.objects.select_for_update().get(pk=project.pk)
         last = project.stages.aggregate(last=Max("position"))["last"] or 0
@@ -184,6 +206,8 @@ def stage_update(*, actor: User, stage: Stage, **values: Any) -> Stage:
     unknown = set(values) - STAGE_FIELDS
     if unknown:
         raise ValueError(f"Unknown stage fields {sorted(unknown)}.")
+    if "reminder_hours" in values:
+        values["reminder_hours"] = reminder_hours_clean(values["reminder_hours"])
     with transaction.atomic():
         locked = Stage.objects.select_for_update().select_related("project").get(pk=stage.pk)
         changed = _changes(locked, values)

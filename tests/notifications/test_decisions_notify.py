@@ -95,6 +95,38 @@ def test_no_reminder_before_its_time_or_for_a_vote_that_opened_late(
     assert decisions_notify.voting_reminders_send() == 0
 
 
+def test_reminders_follow_the_hours_the_stage_sets(
+    project, facilitator, carer_member, clinician_member, lived_experience_member
+) -> None:
+    stage = _voting_stage(project, facilitator, carer_member)  # closes in 47 hours
+    project_services.stage_update(actor=facilitator, stage=stage, reminder_hours=[6])
+    assert decisions_notify.voting_reminders_send() == 0  # not 48 hours any more
+    six_before = stage.closes_at - timedelta(hours=6)
+    assert decisions_notify.voting_reminders_send(now=six_before - timedelta(minutes=1)) == 0
+    assert decisions_notify.voting_reminders_send(now=six_before) == 3
+    assert set(
+        Notification.objects.filter(kind=Kind.VOTING_REMINDER).values_list("key", flat=True)
+    ) == {
+        f"reminder6:{stage.pk}:{person.pk}"
+        for person in (carer_member, clinician_member, lived_experience_member)
+    }
+
+    # Someone who votes after a reminder was written is not emailed it.
+    _vote(stage, carer_member)
+    assert "carer@example.org" not in _reminded(stage)
+
+
+def test_a_stage_with_no_reminder_hours_sends_no_reminders(
+    project, facilitator, carer_member
+) -> None:
+    stage = _voting_stage(project, facilitator, carer_member)
+    project_services.stage_update(actor=facilitator, stage=stage, reminder_hours=[])
+    for hours_left in (47, 24, 1):
+        moment = stage.closes_at - timedelta(hours=hours_left)
+        assert decisions_notify.voting_reminders_send(now=moment) == 0
+    assert not Notification.objects.filter(kind=Kind.VOTING_REMINDER).exists()
+
+
 def test_results_go_to_everyone_in_the_project_and_reveal_no_vote(
     project, facilitator, carer_member, outsider
 ) -> None:
