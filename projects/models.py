@@ -23,7 +23,6 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from participants.models import Constituency
 
-
 # Reminders to members who have not voted: hours before voting closes.
 DEFAULT_REMINDER_HOURS = (48, 24)
 MAX_REMINDER_HOURS = 24 * 28

@@ -63,9 +63,9 @@ def test_a_facilitator_sets_the_reminder_hours_of_a_stage(
     client.post(_edit_url(stage), _form_data(stage, reminder_hours=""))
     stage.refresh_from_db()
     assert stage.reminder_hours == []
-    assert "There are no reminders to vote in this stage." in client.get(
-        stage.get_absolute_url()
-    ).text
+    assert (
+        "There are no reminders to vote in this stage." in client.get(stage.get_absolute_url()).text
+    )
 
 
 @pytest.mark.parametrize(
