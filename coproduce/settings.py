@@ -223,6 +223,8 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_IMPORTS = ("decisions.records.tasks",)
 AUDIT_EXPORT_STREAM_LIMIT = env_int("AUDIT_EXPORT_STREAM_LIMIT", 5000)
+# `seed_demo` (run by `make run`): minutes until the demo vote closes by itself.
+DEMO_VOTE_MINUTES = env_int("DEMO_VOTE_MINUTES", 5)
 AUDIT_VERIFY_IN_REQUEST_LIMIT = env_int("AUDIT_VERIFY_IN_REQUEST_LIMIT", 100000)
 CELERY_BEAT_SCHEDULE = {
     "delete-expired-audit-exports": {

@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import override_settings
+from django.utils import timezone
 
-from coproduce.management.commands.seed_demo import DEMO_PASSWORD, DEMO_PEOPLE
+from coproduce.audit.models import AuditEvent
+from coproduce.management.commands.seed_demo import (
+    DEMO_PASSWORD,
+    DEMO_PEOPLE,
+    DEMO_PROJECT_TITLE,
+    DEMO_VOTE_PROJECT_TITLE,
+)
+from decisions.models import Ballot, DecisionRecord
+from decisions.services import stages_advance
 from participants.models import User
-from projects.models import Membership, Project
+from participants.notifications.models import Kind, Notification
+from projects.models import Membership, Project, Stage
+from tests.conftest import wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +38,7 @@ def test_seed_demo_creates_one_account_per_role_and_is_idempotent(client) -> Non
     call_command("seed_demo")
     assert User.objects.count() == len(DEMO_PEOPLE) == 6
     assert EmailAddress.objects.filter(verified=True).count() == 6
-    project = Project.objects.get()
+    project = Project.objects.get(title=DEMO_PROJECT_TITLE)
     roles = sorted(Membership.objects.filter(project=project).values_list("user__email", "role"))
     assert roles == [
         ("carer@example.org", "member"),
@@ -43,3 +61,95 @@ def test_seed_demo_refuses_when_debug_is_off() -> None:
     with pytest.raises(CommandError, match="only runs with DEBUG=true"):
         call_command("seed_demo")
     assert not User.objects.exists()
+
+
+def _demo_vote() -> Stage:
+    return Stage.objects.get(project__title=DEMO_VOTE_PROJECT_TITLE, state="voting")
+
+
+@override_settings(DEBUG=True, DEMO_VOTE_MINUTES=5)
+def test_seed_demo_opens_a_vote_that_closes_by_itself_a_few_minutes_later() -> None:
+    call_command("seed_demo")
+    stage = _demo_vote()
+    assert timedelta(minutes=5) <= stage.closes_at - timezone.now() <= timedelta(minutes=6)
+    assert stage.proposals.count() == 3
+    assert Ballot.objects.filter(stage=stage).count() == 2  # the lived-experience member has not
+    everyone = set(Membership.objects.filter(project=stage.project).values_list("user", flat=True))
+    assert len(everyone) == 5
+
+    call_command("seed_demo")  # started again before it closes: the same round
+    assert Stage.objects.filter(project=stage.project).count() == 1
+
+    stages_advance(now=stage.closes_at - timedelta(seconds=1))
+    assert Stage.objects.get(pk=stage.pk).state == "voting"
+    stages_advance(now=stage.closes_at)
+    assert Stage.objects.get(pk=stage.pk).state == "closed"
+    assert DecisionRecord.objects.filter(stage=stage).count() == 1
+    told = Notification.objects.filter(kind=Kind.RESULTS_PUBLISHED, link__contains=str(stage.pk))
+    assert set(told.values_list("recipient", flat=True)) == everyone
+
+    call_command("seed_demo")  # started again later: a new round
+    assert _demo_vote().title.startswith("Round 2:")
+
+
+def _database_environment(var_dir: Path) -> dict[str, str]:
+    """The environment of `make run`, on the test database and a private var/ directory."""
+    database = settings.DATABASES["default"]
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"EMAIL_URL", "CELERY_BROKER_URL", "DATABASE_URL"}
+    }
+    return env | {
+        "DEBUG": "true",
+        "COPRODUCE_VAR_DIR": str(var_dir),
+        # libpq takes the host and port from PGHOST/PGPORT, which also suits a socket directory.
+        "DATABASE_URL": f"postgres://{database['USER']}@/{database['NAME']}",
+        "PGHOST": str(database["HOST"] or ""),
+        "PGPORT": str(database["PORT"] or "5432"),
+        "PGPASSWORD": str(database.get("PASSWORD") or ""),
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_make_run_the_demo_vote_closes_under_celery_beat_and_the_emails_land_in_var_mail(
+    tmp_path: Path,
+) -> None:
+    """What `make run` starts: seed_demo, then a Celery worker with beat; nobody presses a thing."""
+    env = _database_environment(tmp_path)
+    root = Path(settings.BASE_DIR)
+    subprocess.run(
+        [sys.executable, "manage.py", "seed_demo"], env=env, cwd=root, check=True, timeout=120
+    )
+    stage = _demo_vote()
+    # Rather than wait the demo's minutes, bring its closing time to now.
+    Stage.objects.filter(pk=stage.pk).update(closes_at=timezone.now() + timedelta(seconds=2))
+    log = (tmp_path / "worker.log").open("w")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "coproduce", "worker", "--beat", "--pool=solo"],
+        env=env,
+        cwd=root,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        # Beat checks every 30 seconds; allow for the worker starting up.
+        wait_for(lambda: DecisionRecord.objects.filter(stage=stage).exists(), timeout=90)
+        mail_dir = tmp_path / "mail"
+        wait_for(
+            lambda: any(
+                "The results of a vote are ready" in path.read_text()
+                for path in mail_dir.glob("*.log")
+            ),
+            timeout=30,
+        )
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        log.close()
+    assert Stage.objects.get(pk=stage.pk).state == "closed"
+    closed = AuditEvent.objects.get(action="stage.closed", object_id=str(stage.pk))
+    assert closed.actor_id is None
+    assert closed.actor_label == "the system"
+    mail = "\n".join(path.read_text() for path in (tmp_path / "mail").glob("*.log"))
+    assert "Voting has opened" in mail

@@ -6,6 +6,7 @@ Safe to run again: it only brings the demo data up to date.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -15,18 +16,20 @@ from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from decisions import services as decision_services
 from decisions.models import Proposal
 from participants.models import User
 from projects import services as project_services
-from projects.models import Membership, Project
+from projects.models import Membership, Project, Stage
 
 DEMO_PASSWORD = "co-produce demo"  # noqa: S105 (published on purpose; DEBUG only)
 # Published too: facilitators and observers must use two-factor sign-in. `manage.py
 # demo_code` prints the current code; any authenticator app can also take this secret.
 DEMO_TOTP_SECRET = "COPRODUCEDEMOCOPRODUCEDEMO234567"  # noqa: S105
 DEMO_PROJECT_TITLE = "Better crisis care at night"
+DEMO_VOTE_PROJECT_TITLE = "Where we meet next: a quick vote"
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ class Command(BaseCommand):
             people = {person.email: (person, _ensure_person(person)) for person in DEMO_PEOPLE}
             project = _ensure_project(people)
             _ensure_proposals(project, people)
+            vote_project = _ensure_project(people, **DEMO_VOTE_PROJECT)
+            demo_vote = _ensure_demo_vote(vote_project, people)
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD!r}):")
         for person in DEMO_PEOPLE:
             self.stdout.write(f"  {person.email:<32} {person.display_name:<14} {person.role}")
@@ -77,6 +82,12 @@ class Command(BaseCommand):
             "Or sign in with a code: the email lands in var/mail/ and in this console.\n"
             "The facilitator and the manager also need a two-factor code: "
             "`make demo-code` prints it."
+        )
+        closes = timezone.localtime(demo_vote.closes_at)
+        self.stdout.write(
+            f'Demo vote: "{demo_vote.title}" in "{vote_project.title}" closes by itself at '
+            f"{closes:%H:%M} ({closes.tzname()}). Sign in as lived-experience@example.org to "
+            "vote before then; afterwards the decision and its emails appear (var/mail/)."
         )
 
 
@@ -100,31 +111,64 @@ def _ensure_person(person: DemoPerson) -> User:
     return User.objects.get(pk=user.pk)
 
 
-def _ensure_project(people: dict[str, tuple[DemoPerson, User]]) -> Project:
+GROUND_RULES = (
+    "We treat each other with respect.\n"
+    "Everyone's experience counts the same.\n"
+    "Each member has one vote, and votes are secret.\n"
+    "What is said about someone's care stays in the group.\n"
+    "You can take a break or leave at any time."
+)
+
+DEMO_PROJECT = {
+    "title": DEMO_PROJECT_TITLE,
+    "purpose": (
+        "People who call the crisis line at night, their carers and the staff who "
+        "answer it decide together what should change, and then change it."
+    ),
+    "easy_read_summary": (
+        "Some people call for help at night. We want the night help to be better. "
+        "We will decide together what to change."
+    ),
+}
+
+DEMO_VOTE_PROJECT = {
+    "title": DEMO_VOTE_PROJECT_TITLE,
+    "purpose": (
+        "A short vote to try the portal: where should the group meet next? Each time the "
+        "portal starts on a development machine, a new round opens, and its voting closes "
+        "by itself a few minutes later."
+    ),
+    "easy_read_summary": (
+        "We choose where to meet next. Vote soon: the vote ends by itself in a few minutes."
+    ),
+    "standard_stages": False,
+}
+
+
+def _ensure_project(
+    people: dict[str, tuple[DemoPerson, User]],
+    *,
+    title: str = DEMO_PROJECT_TITLE,
+    purpose: str = DEMO_PROJECT["purpose"],
+    easy_read_summary: str = DEMO_PROJECT["easy_read_summary"],
+    standard_stages: bool = True,
+) -> Project:
     facilitator = people["facilitator@example.org"][1]
-    project = Project.objects.filter(title=DEMO_PROJECT_TITLE, created_by=facilitator).first()
+    project = Project.objects.filter(title=title, created_by=facilitator).first()
     if project is None:
         project = project_services.project_create(
             actor=facilitator,
-            title=DEMO_PROJECT_TITLE,
-            purpose=(
-                "People who call the crisis line at night, their carers and the staff who "
-                "answer it decide together what should change, and then change it."
-            ),
-            easy_read_summary=(
-                "Some people call for help at night. We want the night help to be better. "
-                "We will decide together what to change."
-            ),
-            ground_rules=(
-                "We treat each other with respect.\n"
-                "Everyone's experience counts the same.\n"
-                "Each member has one vote, and votes are secret.\n"
-                "What is said about someone's care stays in the group.\n"
-                "You can take a break or leave at any time."
-            ),
+            title=title,
+            purpose=purpose,
+            easy_read_summary=easy_read_summary,
+            ground_rules=GROUND_RULES,
         )
-        first_stage = project.stages.order_by("position").first()
-        project_services.stage_transition(actor=facilitator, stage=first_stage, to_state="open")
+        if standard_stages:
+            first_stage = project.stages.order_by("position").first()
+            project_services.stage_transition(actor=facilitator, stage=first_stage, to_state="open")
+        else:
+            for stage in project.stages.order_by("-position"):
+                project_services.stage_delete(actor=facilitator, stage=stage)
     for person, user in people.values():
         if person.project_role in ("", "facilitator"):
             continue
@@ -187,3 +231,65 @@ def _ensure_proposals(project: Project, people: dict[str, tuple[DemoPerson, User
         body="It happened to us too.",
         parent=comment,
     )
+
+
+DEMO_VOTE_OPTIONS = (
+    ("carer@example.org", "The library community room", "Quiet, step-free, and on a bus route."),
+    (
+        "clinician@example.org",
+        "The crisis café on the high street",
+        "Open late, and people know it.",
+    ),
+    ("lived-experience@example.org", "Online, by video call", "Nobody has to travel at night."),
+)
+# How two demo members vote, so the result has something in it: option number -> dots.
+DEMO_VOTE_BALLOTS = (("carer@example.org", {0: 2, 2: 1}), ("clinician@example.org", {1: 3}))
+
+
+def _ensure_demo_vote(project: Project, people: dict[str, tuple[DemoPerson, User]]) -> Stage:
+    """A round of the quick vote whose voting closes by itself in DEMO_VOTE_MINUTES.
+
+    A round still well before its closing time is kept; otherwise a new round is added,
+    so each `make run` shows a vote closing by itself a few minutes after the start.
+    """
+    now = timezone.now()
+    current = project.stages.filter(
+        state=Stage.State.VOTING, closes_at__gt=now + timedelta(minutes=1)
+    ).first()
+    if current is not None:
+        return current
+    facilitator = people["facilitator@example.org"][1]
+    minutes = max(1, settings.DEMO_VOTE_MINUTES)
+    # On a whole minute, so the time printed is the time it closes.
+    closes_at = (now + timedelta(minutes=minutes, seconds=59)).replace(second=0, microsecond=0)
+    round_number = project.stages.count() + 1
+    stage = project_services.stage_create(
+        actor=facilitator,
+        project=project,
+        kind=Stage.Kind.PRIORITY_SETTING,
+        title=f"Round {round_number}: where we meet next",
+        description=(
+            "Share out your 3 dots between the places you would like. "
+            "Voting closes by itself at the time shown."
+        ),
+        voting_method=Stage.VotingMethod.DOTS,
+        dots_per_member=3,
+        opens_at=now,
+        voting_opens_at=now,
+        closes_at=closes_at,
+    )
+    stage = project_services.stage_transition(actor=facilitator, stage=stage, to_state="open")
+    options = [
+        decision_services.proposal_create(
+            actor=people[email][1], stage=stage, title=title, body=body
+        )
+        for email, title, body in DEMO_VOTE_OPTIONS
+    ]
+    stage = project_services.stage_transition(actor=facilitator, stage=stage, to_state="voting")
+    for email, dots in DEMO_VOTE_BALLOTS:
+        decision_services.ballot_cast(
+            actor=people[email][1],
+            stage=stage,
+            raw={str(options[index].pk): count for index, count in dots.items()},
+        )
+    return stage
