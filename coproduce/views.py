@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from coproduce.celery import app as celery_app
 from projects.permissions import can_create_project
-from projects.selectors import dashboard_for_user
+from projects.selectors import dashboard_for_user, invitations_waiting_for
 
 
 @require_GET
@@ -23,6 +23,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "coproduce/dashboard.html",
         {
             "entries": dashboard_for_user(request.user),
+            "invitations": invitations_waiting_for(request.user),
             "can_create_project": can_create_project(request.user),
         },
     )

@@ -9,8 +9,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from allauth.account.models import EmailAddress
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from participants.models import Constituency, User
 from projects import permissions
@@ -86,6 +88,51 @@ def get_invitation_for_user(
         raise Http404
     invitation.project = access.project
     return access, invitation
+
+
+def owns_email(user: User, email: str) -> bool:
+    """Whether this address is the person's sign-in address or one they verified."""
+    if user.email.lower() == email.lower():
+        return True
+    return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
+
+
+def get_invitation_for_invitee(user: User, invitation_id: object) -> Invitation:
+    """An invitation, for the person it was sent to only: 404 for anyone else."""
+    invitation = (
+        Invitation.objects.select_related("project", "invited_by")
+        .filter(pk=_parse_uuid(invitation_id))
+        .first()
+    )
+    if invitation is None or not owns_email(user, invitation.email):
+        raise Http404
+    return invitation
+
+
+def invitations_waiting_for(user: User) -> list[Invitation]:
+    """Pending invitations to the addresses this person owns, newest first."""
+    addresses = {user.email.lower()} | {
+        email.lower()
+        for email in EmailAddress.objects.filter(user=user, verified=True).values_list(
+            "email", flat=True
+        )
+    }
+    addressed_to_them = Q()
+    for email in addresses:
+        addressed_to_them |= Q(email__iexact=email)
+    already_in = Membership.objects.filter(user=user, left_at__isnull=True).values("project_id")
+    return list(
+        Invitation.objects.filter(
+            addressed_to_them,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            project__status=Project.Status.ACTIVE,
+        )
+        .exclude(project_id__in=already_in)
+        .select_related("project", "invited_by")
+        .order_by("-created_at")
+    )
 
 
 def _current_stage(stages: list[Stage]) -> Stage | None:

@@ -20,8 +20,8 @@ from guardian.shortcuts import assign_perm
 from coproduce.audit.record import record
 from participants.models import User
 from participants.notifications.models import Kind as NotificationKind
-from participants.notifications.services import notify
-from projects import permissions
+from participants.notifications.services import notifications_withdraw, notify
+from projects import permissions, selectors
 from projects.models import (
     MAX_REMINDER_HOURS,
     MAX_REMINDERS,
@@ -153,7 +153,7 @@ STAGE_FIELDS = (
 )
 
 
-def reminder_hours_clean(hours: Iterable[int]) -> list[int]:
+def _reminder_hours_clean(hours: Iterable[int]) -> list[int]:
     """The reminder hours a stage keeps: whole hours from 1 to 4 weeks, at most four,
     each once, the earliest reminder first (largest number of hours first)."""
     cleaned = sorted({int(hour) for hour in hours}, reverse=True)
@@ -185,7 +185,7 @@ def stage_create(*, actor: User, project: Project, **values: Any) -> Stage:
         raise ValueError(f"Unknown stage fields {sorted(unknown)}.")
     _check_dates(values)
     if "reminder_hours" in values:
-        values["reminder_hours"] = reminder_hours_clean(values["reminder_hours"])
+        values["reminder_hours"] = _reminder_hours_clean(values["reminder_hours"])
     with transaction.atomic():
         Project.objects.select_for_update().get(pk=project.pk)
         last = project.stages.aggregate(last=Max("position"))["last"] or 0
@@ -207,7 +207,7 @@ def stage_update(*, actor: User, stage: Stage, **values: Any) -> Stage:
     if unknown:
         raise ValueError(f"Unknown stage fields {sorted(unknown)}.")
     if "reminder_hours" in values:
-        values["reminder_hours"] = reminder_hours_clean(values["reminder_hours"])
+        values["reminder_hours"] = _reminder_hours_clean(values["reminder_hours"])
     with transaction.atomic():
         locked = Stage.objects.select_for_update().select_related("project").get(pk=stage.pk)
         changed = _changes(locked, values)
@@ -505,10 +505,68 @@ def invitation_create(
             target=invitation,
             details={"role": role},
         )
-        from projects.tasks import invitation_email_send
+        invitee = _account_for_email(email)
+        if invitee is not None:
+            _invited_notify(invitation, invitee)
+        else:
+            from projects.tasks import invitation_email_send
 
-        transaction.on_commit(lambda: invitation_email_send.delay(str(invitation.pk), token))
+            transaction.on_commit(lambda: invitation_email_send.delay(str(invitation.pk), token))
     return invitation, token
+
+
+def _account_for_email(email: str) -> User | None:
+    """The active account that owns this address (as its sign-in or a verified address)."""
+    from allauth.account.models import EmailAddress
+
+    user = User.objects.filter(email__iexact=email, is_active=True).first()
+    if user is None:
+        address = (
+            EmailAddress.objects.filter(email__iexact=email, verified=True, user__is_active=True)
+            .select_related("user")
+            .first()
+        )
+        user = address.user if address else None
+    return user
+
+
+def _invited_notify(invitation: Invitation, invitee: User) -> None:
+    """Someone who already has an account hears of the invitation like any other news:
+    on their Notifications page and their home page, and by email as they chose."""
+    role_words = {
+        Role.MEMBER: gettext(
+            "Members suggest ideas, comment and vote. Every member has one equal vote, "
+            "and votes are secret."
+        ),
+        Role.FACILITATOR: gettext("Facilitators set up and run the project. They do not vote."),
+        Role.OBSERVER: gettext(
+            "Observers can read everything in the project. They do not take part or vote."
+        ),
+    }
+    notify(
+        recipients=[invitee],
+        kind=NotificationKind.INVITED,
+        key=f"invited:{invitation.pk}",
+        subject=gettext('You are invited to join "%(project)s"')
+        % {"project": invitation.project.title},
+        body=gettext(
+            '%(inviter)s has invited you to join the project "%(project)s" as %(role)s. '
+            "%(role_words)s\n\nYou can join, or leave it, from your home page. "
+            "The invitation works until %(until)s."
+        )
+        % {
+            "inviter": invitation.invited_by.display_name,
+            "project": invitation.project.title,
+            "role": {
+                Role.MEMBER: gettext("a member"),
+                Role.FACILITATOR: gettext("a facilitator"),
+                Role.OBSERVER: gettext("an observer"),
+            }[invitation.role],
+            "role_words": role_words[invitation.role],
+            "until": f"{invitation.expires_at:%-d %B %Y}",
+        },
+        link=reverse("projects:invitation_for_you", kwargs={"invitation_id": invitation.pk}),
+    )
 
 
 def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
@@ -521,6 +579,9 @@ def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
             return locked
         locked.revoked_at = timezone.now()
         locked.save(update_fields=["revoked_at"])
+        invitee = _account_for_email(locked.email)
+        if invitee is not None:
+            notifications_withdraw(keys=[f"invited:{locked.pk}:{invitee.pk}"])
         record(
             action="invitation.revoked",
             actor=actor,
@@ -550,33 +611,40 @@ def invitation_problem(invitation: Invitation, user: User | None) -> str | None:
         return "This invitation has expired. Ask the facilitator to send you a new one."
     if invitation.project.status != Project.Status.ACTIVE:
         return "This project is no longer taking new people."
-    if user is not None and user.is_authenticated and not _owns_email(user, invitation.email):
+    if (
+        user is not None
+        and user.is_authenticated
+        and not selectors.owns_email(user, invitation.email)
+    ):
         return "wrong_account"
     return None
-
-
-def _owns_email(user: User, email: str) -> bool:
-    from allauth.account.models import EmailAddress
-
-    if user.email.lower() == email.lower():
-        return True
-    return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
 
 
 def invitation_accept(
     *,
     actor: User,
-    token: str,
+    token: str = "",
+    invitation_id: object = None,
     constituency: str = "",
     show_constituency: bool = False,
     declaration_of_interests: str = "",
     accepts_ground_rules: bool,
 ) -> Membership:
-    """Join the project through an invitation: single use, for the invited account only."""
+    """Join the project through an invitation: single use, for the invited account only.
+
+    The invitation is found by the link's token, or by its id for a person signed in
+    with the address it was sent to (from their home page or notifications).
+    """
     if not accepts_ground_rules:
         raise ProjectRuleError("To join, read the ground rules and tick the box to accept them.")
     with transaction.atomic():
-        found = invitation_for_token(token)
+        found = (
+            invitation_for_token(token)
+            if token
+            else Invitation.objects.filter(pk=invitation_id).first()
+            if invitation_id
+            else None
+        )
         if found is None:
             raise ProjectRuleError("This invitation link is not valid.")
         invitation = (
@@ -593,6 +661,7 @@ def invitation_accept(
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = actor
         invitation.save(update_fields=["accepted_at", "accepted_by"])
+        notifications_withdraw(keys=[f"invited:{invitation.pk}:{actor.pk}"])
         record(
             action="invitation.accepted",
             actor=actor,

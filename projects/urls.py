@@ -9,6 +9,11 @@ app_name = "projects"
 urlpatterns = [
     path("new/", views.project_create, name="create"),
     path("two-factor-needed/", views.mfa_required, name="mfa_required"),
+    path(
+        "invitations/for-you/<str:invitation_id>/",
+        views.invitation_for_you,
+        name="invitation_for_you",
+    ),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("<str:project_id>/", views.project_detail, name="detail"),
     path("<str:project_id>/settings/", views.project_settings, name="settings"),

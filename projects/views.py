@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from participants.adapters import INVITED_EMAIL_SESSION_KEY
 from projects import permissions, selectors, services
 from projects.forms import InvitationForm, JoinForm, ProjectForm, ProjectSettingsForm, StageForm
-from projects.models import Role, Stage
+from projects.models import Invitation, Role, Stage
 from projects.selectors import ProjectAccess
 
 View = Callable[..., HttpResponse]
@@ -367,6 +367,29 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         context["login_url"] = f"{reverse('account_login')}?{here}"
         context["signup_url"] = f"{reverse('account_signup')}?{here}"
         return render(request, "projects/invitation_sign_in.html", context)
+    return _join(request, found, context, token=token)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation_for_you(request: HttpRequest, invitation_id: str) -> HttpResponse:
+    """An invitation reached from the home page or a notification, signed in.
+
+    Only the owner of the address it was sent to sees it: anyone else gets a 404.
+    """
+    found = selectors.get_invitation_for_invitee(request.user, invitation_id)
+    problem = services.invitation_problem(found, request.user)
+    context: dict[str, Any] = {"invitation": found, "project": found.project}
+    if problem:
+        context["problem"] = problem
+        return render(request, "projects/invitation_unusable.html", context, status=410)
+    return _join(request, found, context, invitation_id=found.pk)
+
+
+def _join(
+    request: HttpRequest, found: Invitation, context: dict[str, Any], **which: Any
+) -> HttpResponse:
+    """The joining form: choose a group (members), accept the ground rules, join."""
     form = JoinForm(
         request.POST or None,
         role=found.role,
@@ -374,7 +397,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.invitation_accept(actor=request.user, token=token, **form.cleaned_data)
+            services.invitation_accept(actor=request.user, **which, **form.cleaned_data)
         except services.ProjectRuleError as error:
             form.add_error(None, str(error))
         else:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 class Kind(models.TextChoices):
     """What a notification is about. A person chooses how to receive each kind."""
 
+    INVITED = "invited", _("You are invited to join a project")
     STAGE_OPENED = "stage_opened", _("A stage of a project opens")
     VOTING_OPENED = "voting_opened", _("Voting opens")
     VOTING_REMINDER = "voting_reminder", _("Reminders to vote before voting closes")
