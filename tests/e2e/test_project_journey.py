@@ -69,16 +69,48 @@ def test_a_facilitator_creates_a_project_and_invites_people_who_join(
         expect(_heading(page)).to_have_text("People and invitations")
         assert_accessible(page)
         press(page, page.get_by_role("link", name="Kinder discharge from hospital"))
+
+    # Reminders before the priority vote closes: a muddled entry is explained and kept.
+    press(page, page.get_by_role("link", name="What matters most?"))
+    press(page, page.get_by_role("link", name="Change this stage"))
+    expect(_heading(page)).to_have_text("Change this stage")
+    reminders = page.get_by_label("Remind members who have not voted yet")
+    expect(reminders).to_have_value("48, 24")
+    type_into(page, reminders, "three days, 24")
+    press(page, page.get_by_role("button", name="Save the stage"))
+    summary = page.locator(".nhsuk-error-summary")
+    expect(summary).to_contain_text("Write whole numbers of hours separated by commas")
+    expect(page.get_by_label("Remind members who have not voted yet")).to_have_value(
+        "three days, 24"
+    )
+    assert_accessible(page)
+    type_into(page, page.get_by_label("Remind members who have not voted yet"), "72, 24")
+    press(page, page.get_by_role("button", name="Save the stage"))
+    expect(page.get_by_role("main")).to_contain_text(
+        "Members who have not voted yet get a reminder 72 and 24 hours before voting closes."
+    )
+    assert_accessible(page)
     sign_out(page)
 
     # The clinician already has an account: the invitation comes as one of their
     # notifications, and its link leads through signing in to joining.
+    notice = wait_for(
+        lambda: next((m for m in mail.outbox if m.to == [clinician_member.email]), None)
+    )
+    assert notice.subject.endswith('You are invited to join "Kinder discharge from hospital"')
     page.goto(_invitation_link("clinician@example.org", live_server.url))
     expect(_heading(page)).to_have_text("Sign in")
     assert_accessible(page)
     type_into(page, page.get_by_label("Email"), "clinician@example.org")
     type_into(page, page.get_by_label("Password", exact=True), password)
     page.keyboard.press("Enter")
+    expect(_heading(page)).to_have_text("Join Kinder discharge from hospital")
+    # It also waits on their home page, from where they can come back to it.
+    press(page, page.get_by_role("link", name="Your projects").first)
+    expect(page.get_by_role("heading", name="Invitations for you")).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text("Warm Lark invited you as a member.")
+    assert_accessible(page)
+    press(page, page.get_by_role("link", name="Join Kinder discharge from hospital"))
     expect(_heading(page)).to_have_text("Join Kinder discharge from hospital")
     expect(page.get_by_label("Clinician")).to_be_checked()
     assert_accessible(page)
