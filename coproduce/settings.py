@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "coproduce.context_processors.site",
+                "participants.context_processors.notifications",
             ],
         },
     },

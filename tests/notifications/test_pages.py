@@ -50,6 +50,20 @@ def test_the_page_lists_only_your_own_newest_first(
     assert "Stage 99" not in text
 
 
+def test_every_page_says_how_many_notifications_are_new(
+    client, carer_member: User, clinician_member: User
+) -> None:
+    _tell(carer_member, 1)
+    _tell(carer_member, 2)
+    _tell(clinician_member, 3)
+    client.force_login(carer_member)
+    assert "Notifications (2 new)" in client.get("/").text
+    client.post(reverse("participants:notifications_read_all"))
+    home = client.get("/").text
+    assert "new)" not in home
+    assert ">Notifications</a>" in home
+
+
 def test_mark_as_read(client, carer_member: User, clinician_member: User) -> None:
     mine = _tell(carer_member, 1)
     theirs = _tell(clinician_member, 2)
