@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coproduce.forms import PlainTextFormMixin
 from participants.models import Constituency
-from projects.models import MAX_REMINDER_HOURS, MAX_REMINDERS, Project, Role, Stage
+from projects.models import Project, Role, Stage, reminder_hours_normalised
 from projects.services import STAGE_VOTING_FIELDS
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -28,10 +28,6 @@ class ReminderHoursField(forms.CharField):
             "Write whole numbers of hours separated by commas, for example 48, 24. "
             "Leave the box empty for no reminders."
         ),
-        "range": _(
-            "Each reminder must be from 1 to %(most)s hours (4 weeks) before voting closes."
-        ),
-        "too_many": _("Choose at most %(most)s reminders."),
     }
 
     def prepare_value(self, value: object) -> object:
@@ -43,18 +39,9 @@ class ReminderHoursField(forms.CharField):
         text = super().to_python(value)
         parts = [part.strip() for part in text.replace(" and ", ",").split(",")]
         parts = [part for part in parts if part]
-        if not all(part.isdigit() for part in parts):
+        if not all(part.isdecimal() for part in parts):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        hours = sorted({int(part) for part in parts}, reverse=True)
-        if any(hour < 1 or hour > MAX_REMINDER_HOURS for hour in hours):
-            raise forms.ValidationError(
-                self.error_messages["range"], code="range", params={"most": MAX_REMINDER_HOURS}
-            )
-        if len(hours) > MAX_REMINDERS:
-            raise forms.ValidationError(
-                self.error_messages["too_many"], code="too_many", params={"most": MAX_REMINDERS}
-            )
-        return hours
+        return reminder_hours_normalised(int(part) for part in parts)
 
     def has_changed(self, initial: object, data: object) -> bool:
         try:

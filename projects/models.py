@@ -8,11 +8,13 @@ leaving a project only changes group membership.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -31,6 +33,23 @@ MAX_REMINDERS = 4
 
 def default_reminder_hours() -> list[int]:
     return list(DEFAULT_REMINDER_HOURS)
+
+
+def reminder_hours_normalised(hours: Iterable[int]) -> list[int]:
+    """The reminder hours a stage keeps: whole hours from 1 to 4 weeks, at most four,
+    each once, the earliest reminder first. Raises ValidationError, kindly worded."""
+    cleaned = sorted({int(hour) for hour in hours}, reverse=True)
+    if any(hour < 1 or hour > MAX_REMINDER_HOURS for hour in cleaned):
+        raise ValidationError(
+            _("Each reminder must be from 1 to %(most)s hours (4 weeks) before voting closes."),
+            code="range",
+            params={"most": MAX_REMINDER_HOURS},
+        )
+    if len(cleaned) > MAX_REMINDERS:
+        raise ValidationError(
+            _("Choose at most %(most)s reminders."), code="too_many", params={"most": MAX_REMINDERS}
+        )
+    return cleaned
 
 
 class Role(models.TextChoices):

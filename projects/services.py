@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.urls import reverse
@@ -23,8 +24,6 @@ from participants.notifications.models import Kind as NotificationKind
 from participants.notifications.services import notifications_withdraw, notify
 from projects import permissions, selectors
 from projects.models import (
-    MAX_REMINDER_HOURS,
-    MAX_REMINDERS,
     ROLE_RIGHTS,
     Invitation,
     Membership,
@@ -32,6 +31,7 @@ from projects.models import (
     ProjectRoleGroup,
     Role,
     Stage,
+    reminder_hours_normalised,
 )
 from projects.stage_templates import STANDARD_STAGES
 
@@ -154,16 +154,10 @@ STAGE_FIELDS = (
 
 
 def _reminder_hours_clean(hours: Iterable[int]) -> list[int]:
-    """The reminder hours a stage keeps: whole hours from 1 to 4 weeks, at most four,
-    each once, the earliest reminder first (largest number of hours first)."""
-    cleaned = sorted({int(hour) for hour in hours}, reverse=True)
-    if any(hour < 1 or hour > MAX_REMINDER_HOURS for hour in cleaned):
-        raise ProjectRuleError(
-            f"Reminders can be from 1 to {MAX_REMINDER_HOURS} hours before voting closes."
-        )
-    if len(cleaned) > MAX_REMINDERS:
-        raise ProjectRuleError(f"A stage can have at most {MAX_REMINDERS} reminders.")
-    return cleaned
+    try:
+        return reminder_hours_normalised(hours)
+    except ValidationError as error:
+        raise ProjectRuleError(" ".join(error.messages)) from error
 
 
 def _check_dates(values: dict[str, Any]) -> None:

@@ -73,6 +73,7 @@ def test_a_facilitator_sets_the_reminder_hours_of_a_stage(
     [
         ("two days", "Write whole numbers of hours separated by commas"),
         ("48, -1", "Write whole numbers of hours separated by commas"),
+        ("2²", "Write whole numbers of hours separated by commas"),
         ("0", "Each reminder must be from 1 to 672 hours"),
         ("1000", "Each reminder must be from 1 to 672 hours"),
         ("1, 2, 3, 4, 5", "Choose at most 4 reminders."),
