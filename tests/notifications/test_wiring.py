@@ -1,4 +1,4 @@
-"""The services tell people (needs the snippets in projects/ and decisions/services.py)."""
+"""The services tell people (needs the snippets in projects/ and decisions/services/)."""
 
 from __future__ import annotations
 

@@ -3,13 +3,18 @@
 Each public function of the service modules below is either a write, listed in WRITES
 with a way to run it and the events it must write, or a read, listed in READS. A new
 service that is in neither list fails `test_every_service_is_listed`, and a write
-that stops recording fails `test_each_write_records_its_event`.
+that stops recording fails `test_each_write_records_its_event`. A service package
+(decisions.services) is walked module by module: its services are named as the package
+exports them, and `test_a_service_package_exports_each_of_its_services` fails for one
+it does not export.
 """
 
 from __future__ import annotations
 
+import importlib
 import inspect
-from collections.abc import Callable
+import pkgutil
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -316,12 +321,24 @@ READS = {
 }
 
 
+def _defined_functions(module: ModuleType) -> Iterator[tuple[str, Callable[..., object]]]:
+    """The public functions a service module defines, and for a package those of each of
+    its modules (private ones such as `_common` included), however deep."""
+    parts = [module]
+    if hasattr(module, "__path__"):
+        parts += [
+            importlib.import_module(info.name)
+            for info in pkgutil.walk_packages(module.__path__, prefix=f"{module.__name__}.")
+        ]
+    for part in parts:
+        for name, function in inspect.getmembers(part, inspect.isfunction):
+            if function.__module__ == part.__name__ and not name.startswith("_"):
+                yield name, function
+
+
 def _public_functions(module: ModuleType) -> set[str]:
-    return {
-        f"{module.__name__}.{name}"
-        for name, function in inspect.getmembers(module, inspect.isfunction)
-        if function.__module__ == module.__name__ and not name.startswith("_")
-    }
+    # Named as callers import them: a package's services by the package's name.
+    return {f"{module.__name__}.{name}" for name, _function in _defined_functions(module)}
 
 
 def test_every_service_is_listed() -> None:
@@ -332,6 +349,20 @@ def test_every_service_is_listed() -> None:
         "writes) or, if it changes nothing, in READS."
     )
     assert not (set(WRITES) | READS) - found, "Listed services that no longer exist"
+
+
+def test_a_service_package_exports_each_of_its_services() -> None:
+    unexported = [
+        f"{function.__module__}.{name}"
+        for module in SERVICE_MODULES
+        for name, function in _defined_functions(module)
+        if function.__module__ != module.__name__
+        and (getattr(module, name, None) is not function or name not in module.__all__)
+    ]
+    assert not unexported, (
+        f"Services {unexported} are not exported by their package: import each in the "
+        "package's __init__.py and add it to __all__."
+    )
 
 
 @pytest.mark.parametrize("service", sorted(WRITES))

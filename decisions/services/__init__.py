@@ -1,0 +1,62 @@
+"""Every write about proposals, comments, ballots and decisions: one transaction each, audited.
+
+The services live in modules by concern and are all exported from here, so callers
+keep importing them from `decisions.services`:
+
+- `proposals`: proposals and comments, moderation, merging, carrying forward;
+- `ballots`: the options of a vote, casting a ballot, the member's participation;
+- `decisions`: closing a vote, the decision record and its notes;
+- `schedule`: `stages_advance`, moving stages whose time has come.
+"""
+
+from __future__ import annotations
+
+from decisions.services._common import DecisionRuleError
+from decisions.services.ballots import (
+    ballot_cast,
+    own_ballot,
+    stage_options,
+    validate_ballot,
+    voter_key,
+)
+from decisions.services.decisions import (
+    decision_note_write,
+    electorate_at_opening,
+    voting_close,
+)
+from decisions.services.proposals import (
+    comment_create,
+    comment_delete,
+    comment_hide,
+    comment_update,
+    proposal_create,
+    proposal_hide,
+    proposal_merge,
+    proposal_update,
+    proposal_withdraw,
+    proposals_carry_forward,
+)
+from decisions.services.schedule import stages_advance
+
+__all__ = [
+    "DecisionRuleError",
+    "ballot_cast",
+    "comment_create",
+    "comment_delete",
+    "comment_hide",
+    "comment_update",
+    "decision_note_write",
+    "electorate_at_opening",
+    "own_ballot",
+    "proposal_create",
+    "proposal_hide",
+    "proposal_merge",
+    "proposal_update",
+    "proposal_withdraw",
+    "proposals_carry_forward",
+    "stage_options",
+    "stages_advance",
+    "validate_ballot",
+    "voter_key",
+    "voting_close",
+]

@@ -1,0 +1,130 @@
+"""Closing a vote and the decision record: the electorate, the quorum, the record
+written exactly once, and the facilitators' notes on it."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from coproduce.audit.record import record
+from decisions import notify as decisions_notify
+from decisions.models import Ballot, DecisionNote, DecisionRecord
+from decisions.results import count_stage
+from decisions.services.ballots import stage_options
+from participants.models import User
+from projects import permissions as project_permissions
+from projects import services as project_services
+from projects.models import Membership, Stage
+
+
+def electorate_at_opening(stage: Stage) -> dict[str, int]:
+    """Members per constituency at the moment voting opened."""
+    opened = stage.voting_opened_at or timezone.now()
+    rows = (
+        Membership.objects.filter(project_id=stage.project_id, role="member", joined_at__lte=opened)
+        .exclude(left_at__lte=opened)
+        .values_list("constituency", flat=True)
+    )
+    electorate: dict[str, int] = {}
+    for constituency in rows:
+        electorate[constituency] = electorate.get(constituency, 0) + 1
+    return electorate
+
+
+def _quorum_met(stage: Stage, electorate: dict[str, int], turnout: dict[str, int]) -> bool | None:
+    if stage.quorum_percent is None and stage.quorum_per_constituency_percent is None:
+        return None
+    met = True
+    total = sum(electorate.values())
+    if stage.quorum_percent is not None and total:
+        met &= sum(turnout.values()) * 100 >= stage.quorum_percent * total
+    if stage.quorum_per_constituency_percent is not None:
+        for constituency, members in electorate.items():
+            voted = turnout.get(constituency, 0)
+            met &= voted * 100 >= stage.quorum_per_constituency_percent * members
+    return met
+
+
+def _record_decision(stage: Stage) -> DecisionRecord:
+    options = stage_options(stage)
+    ballots = list(Ballot.objects.filter(stage=stage).order_by("voter_key"))
+    counted = count_stage(stage, ballots, options)
+    electorate = electorate_at_opening(stage)
+    turnout: dict[str, int] = {}
+    for ballot in ballots:
+        turnout[ballot.constituency] = turnout.get(ballot.constituency, 0) + 1
+    return DecisionRecord.objects.create(
+        stage=stage,
+        voting_method=stage.voting_method,
+        counting=stage.counting,
+        rules={name: getattr(stage, name) for name in sorted(project_services.STAGE_VOTING_FIELDS)},
+        options=[{"id": str(option.pk), "title": option.title} for option in options],
+        electorate=electorate,
+        turnout=turnout,
+        result=counted["result"],
+        table={
+            "figure_name": counted["figure_name"],
+            "rows": counted["rows"],
+            "parts": counted["parts"],
+            "block_reasons": counted.get("block_reasons", {}),
+        },
+        outcome=counted["outcome"],
+        quorum_met=_quorum_met(stage, electorate, turnout),
+        tie_breaks=counted["tie_breaks"],
+        voting_opened_at=stage.voting_opened_at,
+    )
+
+
+def voting_close(*, actor: User | None, stage: Stage) -> DecisionRecord:
+    """Close voting and write the decision record, exactly once.
+
+    Two workers, a retried task and a facilitator pressing "close" at the same time
+    all meet the stage's row lock: the first closes and records, the rest find the
+    record and return it. `actor` None is the scheduler.
+    """
+    with transaction.atomic():
+        locked = Stage.objects.select_for_update().select_related("project").get(pk=stage.pk)
+        existing = DecisionRecord.objects.filter(stage=locked).first()
+        if existing is not None:
+            return existing
+        created: list[DecisionRecord] = []
+        project_services.stage_transition(
+            actor=actor,
+            stage=locked,
+            to_state=Stage.State.CLOSED,
+            on_voting_closed=lambda closing: created.append(_record_decision(closing)),
+        )
+        record_ = created[0]
+        record(
+            action="decision.recorded",
+            actor=actor,
+            project_id=locked.project_id,
+            target=record_,
+            details={"stage": str(locked.pk), "tie_break": record_.decided_by_tie_break},
+        )
+        decisions_notify.results_published_notify(decision=record_)
+    return record_
+
+
+def decision_note_write(
+    *, actor: User, record_: DecisionRecord, rationale: str, dissent: str, next_steps: str
+) -> DecisionNote:
+    """Add the facilitators' rationale, dissent and next steps; earlier versions are kept."""
+    if not project_permissions.can_configure_project(actor, record_.stage.project):
+        raise PermissionError("Only facilitators write the decision's rationale.")
+    with transaction.atomic():
+        note = DecisionNote.objects.create(
+            record=record_,
+            rationale=rationale,
+            dissent=dissent,
+            next_steps=next_steps,
+            written_by=actor,
+        )
+        record(
+            action="decision.note_written",
+            actor=actor,
+            project_id=record_.stage.project_id,
+            target=record_,
+        )
+        decisions_notify.decision_recorded_notify(decision=record_)
+    return note
