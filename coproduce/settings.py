@@ -194,6 +194,9 @@ ACCOUNT_RATE_LIMITS = {
 ACCOUNT_PREVENT_ENUMERATION = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
+# Accept the code before and after the current one too: people who type slowly, or
+# whose phone's clock is a little off, are not refused (RFC 6238 allows one step).
+MFA_TOTP_TOLERANCE = 1
 
 GUARDIAN_MONKEY_PATCH_USER = False
 # Nobody signed out holds any right, so guardian needs no stand-in anonymous user row.

@@ -153,3 +153,17 @@ def test_in_make_run_the_demo_vote_closes_under_celery_beat_and_the_emails_land_
     assert closed.actor_label == "the system"
     mail = "\n".join(path.read_text() for path in (tmp_path / "mail").glob("*.log"))
     assert "Voting has opened" in mail
+
+
+@override_settings(DEBUG=True)
+def test_demo_code_prints_the_code_an_authenticator_app_shows_now(capsys) -> None:
+    from allauth.mfa.totp.internal.auth import validate_totp_code
+
+    from coproduce.management.commands.seed_demo import DEMO_TOTP_SECRET
+
+    call_command("demo_code")
+    printed = capsys.readouterr().out
+    code = printed.split(": ")[1].split()[0]
+    assert code.isdecimal()
+    assert len(code) == 6
+    assert validate_totp_code(DEMO_TOTP_SECRET, code)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from allauth.mfa.totp.internal.auth import (
-    format_hotp_value,
-    hotp_value,
-    yield_hotp_counters_from_time,
-)
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -21,7 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError("demo_code only runs with DEBUG=true.")
-        counter = next(iter(yield_hotp_counters_from_time()))
+        counter = int(time.time()) // mfa_settings.TOTP_PERIOD  # what an app shows now
         code = format_hotp_value(hotp_value(DEMO_TOTP_SECRET, counter))
         self.stdout.write(
             f"Two-factor code for facilitator@example.org and manager@example.org: {code}"
