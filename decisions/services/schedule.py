@@ -52,16 +52,18 @@ def stages_advance(*, now: datetime | None = None) -> list[tuple[str, str]]:
     return moved
 
 
+# What each scheduled move of `Stage.next_move` does to the stage's state.
+_MOVES = {
+    "opens": Stage.State.OPEN,
+    "voting_opens": Stage.State.VOTING,
+    "closes": Stage.State.CLOSED,
+}
+
+
 def _scheduled_target(stage: Stage, now: datetime) -> str | None:
-    if stage.state == Stage.State.DRAFT and stage.opens_at and stage.opens_at <= now:
-        return Stage.State.OPEN
-    if stage.state == Stage.State.OPEN:
-        has_vote = stage.voting_method != Stage.VotingMethod.NONE
-        if has_vote and stage.voting_opens_at and stage.voting_opens_at <= now:
-            return Stage.State.VOTING
-        if not has_vote and stage.closes_at and stage.closes_at <= now:
-            return Stage.State.CLOSED
+    """The state the schedule moves the stage to now, if its next move is due: the same
+    rule the stage page shows as "Next: ...", so the page and the schedule agree."""
+    move = stage.next_move
+    if move is None or move[1] > now:
         return None
-    if stage.state == Stage.State.VOTING and stage.closes_at and stage.closes_at <= now:
-        return Stage.State.CLOSED
-    return None
+    return _MOVES[move[0]]
