@@ -545,8 +545,9 @@ def _invited_notify(invitation: Invitation, invitee: User) -> None:
         % {"project": invitation.project.title},
         body=gettext(
             '%(inviter)s has invited you to join the project "%(project)s" as %(role)s. '
-            "%(role_words)s\n\nYou can join, or leave it, from your home page. "
-            "The invitation works until %(until)s."
+            '%(role_words)s\n\nTo join, open the link, or go to "Invitations for you" '
+            "on your home page. The invitation works until %(until)s. If you do not want "
+            "to join, you do not need to do anything."
         )
         % {
             "inviter": invitation.invited_by.display_name,
