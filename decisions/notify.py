@@ -56,14 +56,15 @@ def _reminder_due(stage: Stage, hours: int, now: datetime) -> bool:
     """True when the reminder's time has come and a later reminder has not taken its place.
 
     A vote that opened after the reminder's time gets no such reminder: the
-    "voting opened" notification already told people, with the deadline.
+    "voting opened" notification already told people, with the deadline. The stage
+    page shows the same rule (`Stage.planned_reminder_hours`).
     """
-    if stage.closes_at is None or stage.voting_opened_at is None or now >= stage.closes_at:
+    planned = stage.planned_reminder_hours
+    if stage.voting_opened_at is None or hours not in planned or now >= stage.closes_at:
         return False
-    remind_at = stage.closes_at - timedelta(hours=hours)
-    if now < remind_at or stage.voting_opened_at > remind_at:
+    if now < stage.closes_at - timedelta(hours=hours):
         return False
-    later = [h for h in stage.reminder_hours if h < hours]
+    later = [h for h in planned if h < hours]
     return not any(now >= stage.closes_at - timedelta(hours=h) for h in later)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -336,6 +336,19 @@ class Stage(models.Model):
         if self.state == self.State.VOTING:
             return ("closes", self.closes_at) if self.closes_at else None
         return None
+
+    @property
+    def planned_reminder_hours(self) -> list[int]:
+        """The reminder hours that will really be used: a stage needs a closing time, and a
+        reminder due before voting opens is skipped (the "voting opened" news says it all)."""
+        if self.closes_at is None:
+            return []
+        opens = self.voting_opened_at or self.voting_opens_at
+        return [
+            hours
+            for hours in self.reminder_hours
+            if opens is None or self.closes_at - timedelta(hours=hours) >= opens
+        ]
 
     @property
     def question_list(self) -> list[str]:

@@ -86,10 +86,14 @@ def test_a_facilitator_creates_a_project_and_invites_people_who_join(
     assert_accessible(page)
     type_into(page, page.get_by_label("Remind members who have not voted yet"), "72, 24")
     press(page, page.get_by_role("button", name="Save the stage"))
+    # The stage has no closing time yet, and the page says so rather than promise reminders.
     expect(page.get_by_role("main")).to_contain_text(
-        "Members who have not voted yet get a reminder 72 and 24 hours before voting closes."
+        "Reminders to vote are sent only when the stage has a closing time."
     )
     assert_accessible(page)
+    press(page, page.get_by_role("link", name="Change this stage"))
+    expect(page.get_by_label("Remind members who have not voted yet")).to_have_value("72, 24")
+    press(page, page.get_by_role("link", name="Back"))
     sign_out(page)
 
     # The clinician already has an account: the invitation comes as one of their

@@ -53,14 +53,17 @@ def test_a_facilitator_sets_the_reminder_hours_of_a_stage(
 ) -> None:
     stage = project.stages.get(position=2)
     client.force_login(facilitator)
-    response = client.post(_edit_url(stage), _form_data(stage, reminder_hours="24, 72 and 6"))
+    dates = {"voting_opens_at": "2027-03-01T10:00", "closes_at": "2027-03-15T10:00"}
+    response = client.post(
+        _edit_url(stage), _form_data(stage, reminder_hours="24, 72 and 6", **dates)
+    )
     assert response.status_code == 302
     stage.refresh_from_db()
     assert stage.reminder_hours == [72, 24, 6]
     page = client.get(stage.get_absolute_url())
     assert "get a reminder 72 and 24 and 6 hours before voting closes" in page.text
 
-    client.post(_edit_url(stage), _form_data(stage, reminder_hours=""))
+    client.post(_edit_url(stage), _form_data(stage, reminder_hours="", **dates))
     stage.refresh_from_db()
     assert stage.reminder_hours == []
     assert (
@@ -141,3 +144,25 @@ def test_the_stage_and_project_pages_say_what_the_schedule_does_next(
 
     services.project_update(actor=facilitator, project=project, status="finished")
     assert "Next:" not in client.get(stage.get_absolute_url()).text
+
+
+def test_the_stage_page_promises_only_the_reminders_that_will_be_sent(
+    client, project: Project, facilitator: User, carer_member: User
+) -> None:
+    stage = project.stages.get(position=2)
+    client.force_login(carer_member)
+
+    def says() -> str:
+        return client.get(stage.get_absolute_url()).text
+
+    assert "Reminders to vote are sent only when the stage has a closing time." in says()
+    start = timezone.now() + timedelta(days=1)
+    services.stage_update(
+        actor=facilitator,
+        stage=stage,
+        voting_opens_at=start,
+        closes_at=start + timedelta(hours=30),  # 48 hours before is before voting opens
+    )
+    assert "get a reminder 24 hours before voting closes." in says()
+    services.stage_update(actor=facilitator, stage=stage, closes_at=start + timedelta(hours=3))
+    assert "Voting is open for too short a time for the reminders that are set" in says()
