@@ -57,10 +57,13 @@ def test_every_page_says_how_many_notifications_are_new(
     _tell(carer_member, 2)
     _tell(clinician_member, 3)
     client.force_login(carer_member)
-    assert "Notifications (2 new)" in client.get("/").text
+    home = client.get("/").text
+    assert "Notifications (2 new)" in home
+    assert "You have 2 new notifications" in home  # on a phone the menu item is under "More"
     client.post(reverse("participants:notifications_read_all"))
     home = client.get("/").text
     assert "new)" not in home
+    assert "new notification" not in home
     assert ">Notifications</a>" in home
 
 
