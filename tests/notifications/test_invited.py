@@ -122,3 +122,45 @@ def test_an_inactive_account_is_treated_as_someone_new(project: Project, facilit
     UserFactory(email="gone@example.org", is_active=False)
     _invite(project, facilitator, "gone@example.org")
     assert not Notification.objects.filter(kind=Kind.INVITED).exists()
+
+
+def test_the_invitation_page_refuses_other_methods_and_joining_is_in_the_trail(
+    client, project: Project, facilitator: User, outsider: User
+) -> None:
+    from coproduce.audit.models import AuditEvent
+
+    invitation, _token = _invite(project, facilitator, outsider.email)
+    link = reverse("projects:invitation_for_you", args=[invitation.pk])
+    client.force_login(outsider)
+    assert client.put(link).status_code == 405
+    client.post(link, {"constituency": "clinician", "accepts_ground_rules": "on"})
+    joined = AuditEvent.objects.filter(project_id=project.pk).order_by("-sequence")
+    assert {"invitation.accepted", "membership.started"} <= set(
+        joined.values_list("action", flat=True)[:2]
+    )
+
+
+def test_the_home_page_queries_do_not_grow_with_invitations(
+    client, facilitator: User, outsider: User
+) -> None:
+    def count_queries() -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/").status_code == 200
+        return len(queries)
+
+    client.force_login(outsider)
+    projects = [
+        services.project_create(
+            actor=facilitator, title=f"Project {n}", purpose="p", ground_rules="g"
+        )
+        for n in range(5)
+    ]
+    _invite(projects[0], facilitator, outsider.email)
+    one = count_queries()
+    for project in projects[1:]:
+        _invite(project, facilitator, outsider.email)
+    assert "Project 4" in client.get("/").text
+    assert count_queries() == one
