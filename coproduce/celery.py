@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.signals import beat_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coproduce.settings")
 
@@ -43,3 +44,10 @@ app.conf.update(
     timezone="UTC",
 )
 app.autodiscover_tasks()
+
+
+@beat_init.connect
+def stages_catch_up_on_start(sender: object = None, **kwargs: object) -> None:
+    """When the scheduler starts (after a deploy, a restart or downtime), move the stages
+    whose time has passed at once, rather than at its first tick 30 seconds later."""
+    app.send_task("decisions.tasks.stages_advance_due")

@@ -135,7 +135,7 @@ def test_in_make_run_the_demo_vote_closes_under_celery_beat_and_the_emails_land_
         stderr=subprocess.STDOUT,
     )
     try:
-        # Beat checks every 30 seconds; allow for the worker starting up.
+        # Beat catches up as it starts, then checks every 30 seconds.
         wait_for(lambda: DecisionRecord.objects.filter(stage=stage).exists(), timeout=90)
         mail_dir = tmp_path / "mail"
         wait_for(

@@ -124,3 +124,17 @@ def test_the_task_and_a_facilitator_closing_at_once_make_one_record(
     assert errors == []
     assert DecisionRecord.objects.filter(stage=stage).count() == 1
     assert AuditEvent.objects.filter(action="decision.recorded").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stage_overdue_when_the_scheduler_starts_moves_at_once(
+    project: Project, facilitator: User, celery_worker
+) -> None:
+    from celery.signals import beat_init
+
+    stage = project.stages.get(position=1)
+    project_services.stage_update(
+        actor=facilitator, stage=stage, opens_at=timezone.now() - timedelta(hours=1)
+    )
+    beat_init.send(sender=None)  # what `celery beat` (or `worker --beat`) sends as it starts
+    wait_for(lambda: _state(stage) == "open")
