@@ -21,7 +21,7 @@ from guardian.shortcuts import assign_perm
 from coproduce.audit.record import record
 from participants.models import User
 from participants.notifications.models import Kind as NotificationKind
-from participants.notifications.services import notifications_withdraw, notify
+from participants.notifications.services import local_when, notifications_withdraw, notify
 from projects import permissions, selectors
 from projects.models import (
     ROLE_RIGHTS,
@@ -558,7 +558,7 @@ def _invited_notify(invitation: Invitation, invitee: User) -> None:
                 Role.OBSERVER: gettext("an observer"),
             }[invitation.role],
             "role_words": role_words[invitation.role],
-            "until": f"{invitation.expires_at:%-d %B %Y}",
+            "until": local_when(invitation.expires_at, invitee),
         },
         link=reverse("projects:invitation_for_you", kwargs={"invitation_id": invitation.pk}),
     )

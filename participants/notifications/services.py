@@ -224,7 +224,7 @@ def _site_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path if path else ""
 
 
-def _when(moment: datetime, user: User) -> str:
+def local_when(moment: datetime, user: User) -> str:
     """A date and time in the person's own time zone, like 'Friday 12 June 2026, 17:00'."""
     try:
         zone = zoneinfo.ZoneInfo(user.time_zone)
@@ -239,7 +239,7 @@ def _item(notification: Notification, user: User) -> dict[str, Any]:
         "subject": notification.subject,
         "body": notification.body,
         "link": _site_url(notification.link),
-        "deadline": _when(notification.deadline, user) if notification.deadline else "",
+        "deadline": local_when(notification.deadline, user) if notification.deadline else "",
         "kind_label": Kind(notification.kind).label,
     }
 

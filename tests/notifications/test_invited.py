@@ -30,6 +30,7 @@ def test_an_existing_account_is_told_on_its_notifications_page_and_by_email(
     assert notification.subject == 'You are invited to join "Better crisis care at night"'
     assert "Warm Lark has invited you" in notification.body
     assert "as a member" in notification.body
+    assert "(Europe/London)" in notification.body  # the expiry in the person's own time zone
     assert notification.link == reverse("projects:invitation_for_you", args=[invitation.pk])
 
     mail.outbox.clear()
@@ -112,10 +113,13 @@ def test_an_invitation_honours_the_persons_choice_for_its_kind(
     project: Project, facilitator: User, outsider: User
 ) -> None:
     preferences_update(actor=outsider, user=outsider, choices={Kind.INVITED: Delivery.DIGEST})
+    User.objects.filter(pk=outsider.pk).update(time_zone="America/New_York")
+    outsider.refresh_from_db()
     _invite(project, facilitator, outsider.email, role="observer")
     notification = Notification.objects.get(recipient=outsider, kind=Kind.INVITED)
     assert notification.delivery == Delivery.DIGEST
     assert "as an observer" in notification.body
+    assert "(America/New York)" in notification.body
 
 
 def test_an_inactive_account_is_treated_as_someone_new(project: Project, facilitator: User) -> None:
