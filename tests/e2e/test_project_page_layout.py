@@ -39,7 +39,8 @@ def test_who_is_taking_part_never_breaks_a_word(
     sign_in(page, live_server.url, lived_experience_member.email, password, two_factor=False)
     page.goto(live_server.url + project.get_absolute_url())
     table = page.get_by_role("table", name="People in this project, by group and role")
-    expect(table.get_by_role("rowheader", name="Lived experience of mental illness")).to_be_visible()
+    lived = table.get_by_role("rowheader", name="Lived experience of mental illness")
+    expect(lived).to_be_visible()
     expect(table.get_by_role("row", name="Facilitators (do not vote) 1")).to_be_visible()
     words = table.evaluate(_WORD_LINES)
     assert len(words) > 10
