@@ -67,7 +67,11 @@ def _configure_environment(database_url: str, var_dir: Path) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coproduce.settings")
     os.environ["DEBUG"] = "false"
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production")
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789abcdef")
+    os.environ.setdefault("BALLOT_SECRET_KEY", "bench-only-ballot-key-not-for-production-012345678")
+    os.environ.setdefault("SITE_URL", "http://bench.test")
+    os.environ["TEST_RUN"] = "true"
+    os.environ["ALLOW_HTTP"] = "true"
     os.environ.setdefault("EMAIL_URL", "memorymail://")
     os.environ["COPRODUCE_VAR_DIR"] = str(var_dir)
     os.environ["HTTPS"] = "false"

@@ -22,22 +22,61 @@ VAR_DIR = Path(env_str("COPRODUCE_VAR_DIR", str(BASE_DIR / "var")))
 # --- Core -------------------------------------------------------------------
 
 DEBUG = env_bool("DEBUG", False)
+# Set only by the test suite and the benchmarks: lets them run with DEBUG off on a fast,
+# weak password hasher. Never set it on a server people use.
+TEST_RUN = env_bool("TEST_RUN", False)
 DEFAULT_SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105
+DEFAULT_SITE_URL = "http://127.0.0.1:8000"
 SECRET_KEY = env_str("SECRET_KEY", DEFAULT_SECRET_KEY)
-if not DEBUG and SECRET_KEY == DEFAULT_SECRET_KEY:
-    raise ImproperlyConfigured(
-        "DEBUG is off but SECRET_KEY is the development default. "
-        "Set SECRET_KEY to a long random value (or DEBUG=true on your own machine)."
-    )
+# Keys the hash that lets a voter find their own secret ballot again while voting is
+# open. Kept apart from SECRET_KEY (which signs reset and unsubscribe links), so that
+# leaking or rotating one never touches the other. To rotate it, put the old key in
+# BALLOT_SECRET_KEY_FALLBACKS: ballots cast under it can still be found and changed.
+BALLOT_SECRET_KEY = env_str("BALLOT_SECRET_KEY", "" if not DEBUG else SECRET_KEY + ":ballots")
+BALLOT_SECRET_KEY_FALLBACKS = env_list("BALLOT_SECRET_KEY_FALLBACKS", [])
+SITE_URL = env_str("SITE_URL", DEFAULT_SITE_URL)
 
-# Keys the hash that lets a voter find their own secret ballot again. Changing it
-# (or SECRET_KEY, its default) mid-vote means people's earlier ballots count but
-# can no longer be changed: set it once and keep it.
-BALLOT_SECRET_KEY = env_str("BALLOT_SECRET_KEY", SECRET_KEY)
+
+def _refuse_unsafe_production_settings() -> None:
+    """With DEBUG off, refuse to start on settings that would put people at risk."""
+    if DEBUG:
+        return
+    problems = []
+    if SECRET_KEY == DEFAULT_SECRET_KEY:
+        problems.append(
+            "SECRET_KEY is the development default. Set SECRET_KEY to a long random value "
+            "(or DEBUG=true on your own machine)."
+        )
+    elif len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        problems.append("SECRET_KEY is too short: use at least 50 random characters.")
+    if not BALLOT_SECRET_KEY:
+        problems.append(
+            "Set BALLOT_SECRET_KEY to a long random value of its own (not SECRET_KEY): "
+            "it keys the hash of secret ballots."
+        )
+    elif BALLOT_SECRET_KEY == SECRET_KEY or BALLOT_SECRET_KEY in BALLOT_SECRET_KEY_FALLBACKS:
+        problems.append("BALLOT_SECRET_KEY must differ from SECRET_KEY and from its fallbacks.")
+    elif len(BALLOT_SECRET_KEY) < 50:
+        problems.append("BALLOT_SECRET_KEY is too short: use at least 50 random characters.")
+    if SITE_URL == DEFAULT_SITE_URL:
+        problems.append(
+            "Set SITE_URL to the portal's public address (https://...): links in emails "
+            "would otherwise point to 127.0.0.1."
+        )
+    if not env_bool("HTTPS", True) and not env_bool("ALLOW_HTTP", False):
+        problems.append(
+            "HTTPS is off with DEBUG off: passwords and sign-in cookies would cross the "
+            "network unprotected. Serve the portal over HTTPS, or, on a closed test network "
+            "only, say so explicitly with ALLOW_HTTP=true."
+        )
+    if problems:
+        raise ImproperlyConfigured("Refusing to start:\n- " + "\n- ".join(problems))
+
+
+_refuse_unsafe_production_settings()
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 SITE_NAME = env_str("SITE_NAME", "Co-produce")
 
 INSTALLED_APPS = [
@@ -115,7 +154,11 @@ else:
         "The embedded database is only for development (DEBUG=true) and tests."
     )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
+# The development server runs each request in a thread of its own that then ends: a
+# connection kept open for the next request would be left behind by that thread, and a
+# burst of requests would use up PostgreSQL's connections. Production workers live long
+# and keep theirs (checked before reuse).
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 0 if DEBUG else 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured(
@@ -159,6 +202,19 @@ PASSWORD_HASHERS = env_list(
         "django.contrib.auth.hashers.ScryptPasswordHasher",
     ],
 )
+# Hashers that take no real work to reverse: fine for a test run, never for people.
+WEAK_PASSWORD_HASHERS = {
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    "django.contrib.auth.hashers.UnsaltedMD5PasswordHasher",
+    "django.contrib.auth.hashers.UnsaltedSHA1PasswordHasher",
+    "django.contrib.auth.hashers.SHA1PasswordHasher",
+    "django.contrib.auth.hashers.CryptPasswordHasher",
+}
+if not DEBUG and not TEST_RUN and WEAK_PASSWORD_HASHERS & set(PASSWORD_HASHERS[:1]):
+    raise ImproperlyConfigured(
+        f"Refusing to start: PASSWORD_HASHERS starts with {PASSWORD_HASHERS[0]}, which "
+        "protects no password. Leave PASSWORD_HASHERS unset (PBKDF2) or use Argon2."
+    )
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 

@@ -35,6 +35,8 @@ def _production_env() -> dict[str, str]:
     return {
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(64),
+        "BALLOT_SECRET_KEY": secrets.token_urlsafe(64),
+        "SITE_URL": "https://coproduce.example.org",
         "ALLOWED_HOSTS": "coproduce.example.org",
         "DATABASE_URL": "postgres://coproduce:secret@db.example.org:5432/coproduce",
         "EMAIL_URL": "smtp+tls://portal:secret@smtp.example.org:587",
@@ -80,6 +82,54 @@ def test_a_database_other_than_postgresql_is_refused() -> None:
     result = _run_manage("check", **env)
     assert result.returncode != 0
     assert "PostgreSQL only" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "complaint"),
+    [
+        ({"SECRET_KEY": "short-but-not-default"}, "SECRET_KEY is too short"),
+        ({"BALLOT_SECRET_KEY": None}, "Set BALLOT_SECRET_KEY"),
+        ({"BALLOT_SECRET_KEY": "same"}, "BALLOT_SECRET_KEY must differ from SECRET_KEY"),
+        ({"BALLOT_SECRET_KEY": "too-short-a-ballot-key"}, "BALLOT_SECRET_KEY is too short"),
+        ({"SITE_URL": None}, "Set SITE_URL"),
+        ({"HTTPS": "false"}, "HTTPS is off with DEBUG off"),
+        (
+            {"PASSWORD_HASHERS": "django.contrib.auth.hashers.MD5PasswordHasher"},
+            "protects no password",
+        ),
+    ],
+)
+def test_unsafe_production_settings_are_refused_with_the_reason(
+    change: dict[str, str | None], complaint: str
+) -> None:
+    env = _production_env()
+    for name, value in change.items():
+        if value is None:
+            del env[name]
+        elif value == "same":
+            env[name] = env["SECRET_KEY"]
+        else:
+            env[name] = value
+    result = _run_manage("check", **env)
+    assert result.returncode != 0
+    assert complaint in result.stderr
+
+
+def test_http_is_allowed_only_when_said_explicitly_and_weak_hashers_only_in_test_runs() -> None:
+    env = {**_production_env(), "HTTPS": "false", "ALLOW_HTTP": "true"}
+    assert _run_manage("check", **env).returncode == 0
+    env["PASSWORD_HASHERS"] = "django.contrib.auth.hashers.MD5PasswordHasher"
+    assert _run_manage("check", **env).returncode != 0
+    assert _run_manage("check", **env, TEST_RUN="true").returncode == 0
+
+
+def test_the_development_server_starts_with_no_keys_set_and_keeps_no_connections() -> None:
+    show = "from django.db import connection; print(connection.settings_dict['CONN_MAX_AGE'])"
+    result = _run_manage("shell", "-c", show, DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "0"
+    result = _run_manage("shell", "-c", show, **_production_env())
+    assert result.stdout.strip().splitlines()[-1] == "60", result.stderr
 
 
 @pytest.mark.parametrize(
