@@ -1,4 +1,5 @@
-"""Small middleware of the site: the person's time zone and the security policy header."""
+"""Small middleware of the site: the person's time zone, the security policy header, and
+no caching of signed-in pages."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -42,4 +44,23 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        return response
+
+
+class PrivatePagesMiddleware:
+    """Keep signed-in pages out of every cache (browser history, shared computers, proxies).
+
+    People lists with groups, the audit trail and profiles are personal: a browser or a
+    proxy must not keep a copy after the person has gone. Pages for signed-out visitors
+    stay cacheable as Django leaves them.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, no_store=True, private=True)
         return response

@@ -115,6 +115,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "coproduce.middleware.UserTimezoneMiddleware",
     "coproduce.middleware.ContentSecurityPolicyMiddleware",
+    "coproduce.middleware.PrivatePagesMiddleware",
 ]
 
 ROOT_URLCONF = "coproduce.urls"
