@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "participants",
     "projects",
     "decisions",
+    "coproduce.site",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -78,7 +79,7 @@ MIDDLEWARE = [
     "coproduce.middleware.ContentSecurityPolicyMiddleware",
 ]
 
-ROOT_URLCONF = "coproduce.urls"
+ROOT_URLCONF = "coproduce.site.urls"
 WSGI_APPLICATION = "coproduce.wsgi.application"
 
 TEMPLATES = [
