@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "participants",
     "projects",
     "decisions",
+    "coproduce.site",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -118,7 +119,7 @@ MIDDLEWARE = [
     "coproduce.middleware.PrivatePagesMiddleware",
 ]
 
-ROOT_URLCONF = "coproduce.urls"
+ROOT_URLCONF = "coproduce.site.urls"
 WSGI_APPLICATION = "coproduce.wsgi.application"
 
 TEMPLATES = [

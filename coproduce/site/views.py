@@ -17,10 +17,10 @@ from projects.selectors import dashboard_for_user, invitations_waiting_for
 def home(request: HttpRequest) -> HttpResponse:
     """Signed out: what Co-produce is. Signed in: the person's projects."""
     if not request.user.is_authenticated:
-        return render(request, "coproduce/welcome.html")
+        return render(request, "site/welcome.html")
     return render(
         request,
-        "coproduce/dashboard.html",
+        "site/dashboard.html",
         {
             "entries": dashboard_for_user(request.user),
             "invitations": invitations_waiting_for(request.user),

@@ -1,9 +1,11 @@
+"""The root URLs: every app's pages under one address space."""
+
 from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import include, path
 
-from coproduce import views
+from coproduce.site import views
 
 urlpatterns = [
     path("", views.home, name="home"),

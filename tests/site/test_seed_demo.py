@@ -16,7 +16,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from coproduce.audit.models import AuditEvent
-from coproduce.management.commands.seed_demo import (
+from coproduce.site.management.commands.seed_demo import (
     DEMO_PASSWORD,
     DEMO_PEOPLE,
     DEMO_PROJECT_TITLE,
@@ -161,7 +161,7 @@ def test_in_make_run_the_demo_vote_closes_under_celery_beat_and_the_emails_land_
 def test_demo_code_prints_the_code_an_authenticator_app_shows_now(capsys) -> None:
     from allauth.mfa.totp.internal.auth import validate_totp_code
 
-    from coproduce.management.commands.seed_demo import DEMO_TOTP_SECRET
+    from coproduce.site.management.commands.seed_demo import DEMO_TOTP_SECRET
 
     call_command("demo_code")
     printed = capsys.readouterr().out
