@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.core import validators
+from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
 from django.utils.translation import gettext_lazy as _
+
+from coproduce.text import has_hidden_characters
 
 
 class NHSFormRenderer(TemplatesSetting):
@@ -17,7 +21,10 @@ class NHSFormRenderer(TemplatesSetting):
 
 
 class PlainTextFormMixin:
-    """Say kindly when text holds a character PostgreSQL cannot store (NUL)."""
+    """Say kindly when text holds a character PostgreSQL cannot store (NUL), a control
+    character, or one that reorders what is shown (U+202E); and refuse a line break in
+    a one-line field (a title ends up in email subjects, where a line break would split
+    the header)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]
@@ -28,8 +35,35 @@ class PlainTextFormMixin:
                 else validator
                 for validator in field.validators
             ]
+            if isinstance(field, forms.CharField):
+                multi_line = isinstance(field.widget, forms.Textarea)
+                field.validators.append(_MULTI_LINE if multi_line else _ONE_LINE)
 
 
 _KIND_NUL_VALIDATOR = validators.ProhibitNullCharactersValidator(
     message=_("Remove the hidden control character from this text.")
+)
+
+
+def _refuse_hidden(*, multi_line: bool, message: str):  # type: ignore[no-untyped-def]
+    def validate(value: str) -> None:
+        if value and has_hidden_characters(str(value), multi_line=multi_line):
+            raise ValidationError(message, code="hidden_characters")
+
+    return validate
+
+
+_ONE_LINE = _refuse_hidden(
+    multi_line=False,
+    message=_(
+        "Keep this on one line, and remove any hidden character (such as a line break "
+        "or a character that changes the direction of the text)."
+    ),
+)
+_MULTI_LINE = _refuse_hidden(
+    multi_line=True,
+    message=_(
+        "Remove the hidden character from this text (a control character, or one that "
+        "changes the direction of the text)."
+    ),
 )

@@ -11,6 +11,7 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
 from django.http import HttpRequest
 
+from participants.models import unused_pseudonym
 from participants.tasks import email_send, serialize_email
 
 # Set by the invitation page: someone holding a valid invitation may create an account.
@@ -22,6 +23,12 @@ class AccountAdapter(DefaultAccountAdapter):
         """Projects are invite-only: sign-up is open to people holding an invitation, and to
         everyone only where a deployment chooses so (OPEN_SIGNUP)."""
         return settings.OPEN_SIGNUP or bool(request.session.get(INVITED_EMAIL_SESSION_KEY))
+
+    def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
+        """Give a new account a pseudonym nobody uses yet before it is first saved
+        (display names are unique); the sign-up form then puts the chosen name."""
+        user.display_name = unused_pseudonym()
+        return super().save_user(request, user, form, commit=commit)
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """Render the message now, and send it from a Celery worker once the data is saved."""

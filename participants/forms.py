@@ -8,14 +8,38 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from coproduce.forms import PlainTextFormMixin
-from participants.models import User, generate_pseudonym
+from coproduce.text import visible_name
+from participants.models import User, display_name_taken
 from participants.notifications.models import Delivery, Kind
+from participants.services import user_sign_up_complete
+
+
+class DisplayNameField(forms.CharField):
+    """A display name as it will be shown: control characters, direction overrides and
+    other invisible characters are removed (not refused), spaces collapsed."""
+
+    def to_python(self, value: object) -> str:
+        return visible_name(super().to_python(value))
+
+
+def _unique_display_name(typed: str, *, person: User | None) -> str:
+    """The name as it will be shown (hidden characters removed); refuse one in use."""
+    name = visible_name(typed)
+    if name and display_name_taken(name, person=person):
+        raise forms.ValidationError(
+            _(
+                "Someone else already uses this display name. Choose another one: you "
+                "could add a word or a number."
+            ),
+            code="taken",
+        )
+    return name
 
 
 class SignupDetailsForm(PlainTextFormMixin, forms.Form):
     """Extra sign-up field: the name others see, a pseudonym unless the person picks one."""
 
-    display_name = forms.CharField(
+    display_name = DisplayNameField(
         label=_("Display name (optional)"),
         max_length=60,
         required=False,
@@ -26,16 +50,21 @@ class SignupDetailsForm(PlainTextFormMixin, forms.Form):
     )
 
     def clean_display_name(self) -> str:
-        return self.cleaned_data["display_name"].strip()
+        return _unique_display_name(self.cleaned_data["display_name"], person=None)
 
     def signup(self, request: object, user: User) -> None:
-        user.display_name = self.cleaned_data.get("display_name") or generate_pseudonym()
-        user.save(update_fields=["display_name"])
+        user_sign_up_complete(user=user, display_name=self.cleaned_data.get("display_name", ""))
 
 
 class ProfileForm(PlainTextFormMixin, forms.ModelForm):
     """The person's own details: display name, private full name, time zone."""
 
+    display_name = DisplayNameField(
+        label=_("Display name"),
+        max_length=60,
+        help_text=User._meta.get_field("display_name").help_text,
+        error_messages={"required": _("Enter a display name. It can be a made-up name.")},
+    )
     time_zone = forms.ChoiceField(
         label=_("Time zone"),
         help_text=_("Dates and times are shown in this time zone."),
@@ -62,7 +91,12 @@ class ProfileForm(PlainTextFormMixin, forms.ModelForm):
         ]
 
     def clean_display_name(self) -> str:
-        return self.cleaned_data["display_name"].strip()
+        name = _unique_display_name(self.cleaned_data["display_name"], person=self.instance)
+        if not name:
+            raise forms.ValidationError(
+                _("Enter a display name. It can be a made-up name."), code="required"
+            )
+        return name
 
     def clean_full_name(self) -> str:
         return self.cleaned_data["full_name"].strip()

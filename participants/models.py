@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,11 +22,30 @@ _PSEUDONYM_NOUNS = (
 )  # fmt: skip
 
 
-def generate_pseudonym() -> str:
-    """Return a friendly random pseudonym such as 'Quiet Heron 41'."""
+def generate_pseudonym(number_below: int = 100) -> str:
+    """Return a friendly random pseudonym such as 'Quiet Heron 41' (no database look-up:
+    it is the field's default, which Django also calls when no one signs up)."""
     adjective = secrets.choice(_PSEUDONYM_ADJECTIVES)
     noun = secrets.choice(_PSEUDONYM_NOUNS)
-    return f"{adjective} {noun} {secrets.randbelow(90) + 10}"
+    return f"{adjective} {noun} {secrets.randbelow(number_below - 10) + 10}"
+
+
+def unused_pseudonym() -> str:
+    """A pseudonym that nobody uses yet (display names are unique)."""
+    for attempt in range(20):
+        # Two-digit numbers first; longer ones where those are crowded.
+        name = generate_pseudonym(100 if attempt < 10 else 100_000)
+        if not display_name_taken(name, person=None):
+            return name
+    return generate_pseudonym(10**9)
+
+
+def display_name_taken(name: str, *, person: Any) -> bool:
+    """True when someone other than `person` already shows this name (any letter case)."""
+    taken = User.objects.filter(display_name__iexact=name)
+    if person is not None and person.pk is not None:
+        taken = taken.exclude(pk=person.pk)
+    return taken.exists()
 
 
 class Constituency(models.TextChoices):
@@ -113,6 +133,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
+        constraints = [
+            # Nobody can take another person's name, not even in different letter case.
+            models.UniqueConstraint(
+                Lower("display_name"),
+                name="display_names_unique",
+                violation_error_message=_(
+                    "Someone else already uses this display name. Choose another one."
+                ),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.display_name
@@ -130,4 +160,12 @@ from participants.notifications.models import (  # noqa: E402
     NotificationPreference,
 )
 
-__all__ = ["Constituency", "Notification", "NotificationPreference", "User", "generate_pseudonym"]
+__all__ = [
+    "Constituency",
+    "Notification",
+    "NotificationPreference",
+    "User",
+    "display_name_taken",
+    "generate_pseudonym",
+    "unused_pseudonym",
+]

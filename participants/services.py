@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from coproduce.audit.record import record
-from participants.models import User
+from participants.models import User, unused_pseudonym
 
 PROFILE_FIELDS = (
     "display_name",
@@ -33,4 +33,24 @@ def user_update_profile(*, actor: User, user: User, **values: object) -> User:
         user.save(update_fields=changed)
         # Site-wide (no project): which fields changed, never their values.
         record(action="profile.updated", actor=user, details={"changed": changed})
+    return user
+
+
+def user_sign_up_complete(*, user: User, display_name: str) -> User:
+    """Finish a new account: the display name chosen at sign-up (a fresh pseudonym when
+    none was chosen), and the site-wide audit event that the account was made.
+
+    If someone took the same name in the moment between the form and this write, the
+    person gets a pseudonym instead (they can change it on their profile): never an error
+    page at the end of signing up.
+    """
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                user.display_name = display_name or unused_pseudonym()
+                user.save(update_fields=["display_name"])
+        except IntegrityError:
+            user.display_name = unused_pseudonym()
+            user.save(update_fields=["display_name"])
+        record(action="account.signed_up", actor=user, details={})
     return user

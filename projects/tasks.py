@@ -8,6 +8,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from coproduce.text import one_line
 from projects.models import Invitation
 
 
@@ -25,7 +26,9 @@ def invitation_email_send(invitation_id: str, token: str) -> None:
         "link": settings.SITE_URL.rstrip("/") + reverse("projects:invitation", args=[token]),
         "site_name": settings.SITE_NAME,
     }
-    subject = render_to_string("projects/email/invitation_subject.txt", context).strip()
+    # A subject is one line whatever the project's title holds (a line break would
+    # split the header and the email would never leave).
+    subject = one_line(render_to_string("projects/email/invitation_subject.txt", context))
     body = render_to_string("projects/email/invitation_message.txt", context)
     message = EmailMultiAlternatives(subject=subject, body=body, to=[invitation.email])
     message.send()

@@ -371,6 +371,7 @@ WRITERS: dict[str, Writer] = {
     "trail.exported": _exported,
     "profile.updated": _fixed(N_("%(actor)s changed their details (%(fields)s)"), _changed_fields),
     "account.signed_in": _fixed(N_("%(actor)s signed in")),
+    "account.signed_up": _fixed(N_("%(actor)s made an account")),
     "mfa.authenticator_added": _fixed(N_("%(actor)s switched on %(kind)s"), _authenticator),
     "mfa.authenticator_removed": _fixed(N_("%(actor)s switched off %(kind)s"), _authenticator),
     "mfa.authenticator_reset": _fixed(N_("%(actor)s made new %(kind)s"), _authenticator),

@@ -7,6 +7,7 @@ transaction and sends only after commit. Sending locks each row and checks
 
 from __future__ import annotations
 
+import logging
 import zoneinfo
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -22,6 +23,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from coproduce.audit.record import record
+from coproduce.text import one_line
 from participants.models import User
 from participants.notifications.models import (
     Delivery,
@@ -37,6 +39,8 @@ _UNSUBSCRIBE_SALT = "participants.notifications.unsubscribe"
 # picked up by the sweep after this long, and given up after a day.
 SWEEP_AFTER = timedelta(minutes=2)
 SWEEP_UNTIL = timedelta(days=1)
+
+logger = logging.getLogger(__name__)
 
 
 # --- Writing -------------------------------------------------------------------------
@@ -74,7 +78,7 @@ def notify(
             kind=kind,
             key=f"{key}:{person_id}",
             delivery=chosen.get(person_id, Delivery.IMMEDIATE),
-            subject=subject[:200],
+            subject=one_line(subject)[:200],
             body=body,
             link=link,
             deadline=deadline,
@@ -257,7 +261,7 @@ def _message(
         "preferences_url": _site_url(reverse("participants:notification_preferences")),
     }
     message = EmailMultiAlternatives(
-        subject=f"[{settings.SITE_NAME}] {subject}",
+        subject=one_line(f"[{settings.SITE_NAME}] {subject}"),
         body=render_to_string(f"participants/email/{template}.txt", context),
         to=[user.email],
         headers={
@@ -276,32 +280,47 @@ def notifications_email(*, keys: Sequence[str]) -> int:
 
     Each row is locked (skipping one another worker holds) and `emailed_at` checked
     before sending and set after, in one transaction: a retry sends only the rest.
+    One message that cannot be sent (a broken address, a mail server that refuses
+    it) never holds up the others: it is logged and left for the sweep; a mail server
+    that is down (OSError) makes the task retry the unsent ones after the rest.
     """
     sent = 0
+    unreachable: OSError | None = None
     for key in keys:
-        with transaction.atomic():
-            notification = (
-                Notification.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("recipient")
-                .filter(key=key, delivery=Delivery.IMMEDIATE, emailed_at__isnull=True)
-                .first()
-            )
-            if notification is None:
-                continue
-            user = notification.recipient
-            if not user.is_active or preferences_for(user)[notification.kind] == Delivery.OFF:
-                continue  # they unsubscribed since: not sent, still on their page
-            _message(
-                user=user,
-                subject=notification.subject,
-                template="notification",
-                context={"item": _item(notification, user)},
-                unsubscribe_kind=notification.kind,
-            ).send()
-            notification.emailed_at = timezone.now()
-            notification.save(update_fields=["emailed_at"])
-            sent += 1
+        try:
+            sent += _notification_email(key)
+        except OSError as error:
+            unreachable = error
+        except Exception:
+            logger.exception("Could not email the notification %s; the others go on.", key)
+    if unreachable is not None:
+        raise unreachable
     return sent
+
+
+def _notification_email(key: str) -> int:
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("recipient")
+            .filter(key=key, delivery=Delivery.IMMEDIATE, emailed_at__isnull=True)
+            .first()
+        )
+        if notification is None:
+            return 0
+        user = notification.recipient
+        if not user.is_active or preferences_for(user)[notification.kind] == Delivery.OFF:
+            return 0  # they unsubscribed since: not sent, still on their page
+        _message(
+            user=user,
+            subject=notification.subject,
+            template="notification",
+            context={"item": _item(notification, user)},
+            unsubscribe_kind=notification.kind,
+        ).send()
+        notification.emailed_at = timezone.now()
+        notification.save(update_fields=["emailed_at"])
+    return 1
 
 
 def notifications_email_unsent(*, now: datetime | None = None) -> int:
@@ -363,4 +382,16 @@ def digests_send(*, now: datetime | None = None) -> int:
         .values_list("recipient_id", flat=True)
         .distinct()
     )
-    return sum(digest_send(user_id=user_id, now=now) for user_id in list(people))
+    sent = 0
+    unreachable: OSError | None = None
+    for user_id in list(people):
+        # One person's email failing never holds up everyone else's.
+        try:
+            sent += digest_send(user_id=user_id, now=now)
+        except OSError as error:
+            unreachable = error
+        except Exception:
+            logger.exception("Could not send the daily email of person %s.", user_id)
+    if unreachable is not None:
+        raise unreachable
+    return sent

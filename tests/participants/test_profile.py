@@ -47,10 +47,23 @@ def test_an_empty_display_name_is_refused_kindly_and_keeps_what_was_typed(
 def test_a_hidden_control_character_is_refused(client, lived_experience_member: User) -> None:
     client.force_login(lived_experience_member)
     response = client.post(
-        URL, {"display_name": "Bad\x00Name", "full_name": "", "time_zone": "Europe/London"}
+        URL,
+        {"display_name": "Quiet Heron", "full_name": "Bad\x00Name", "time_zone": "Europe/London"},
     )
     assert response.status_code == 200
     assert "Remove the hidden control character" in response.text
+
+
+def test_a_hidden_control_character_is_removed_from_a_display_name(
+    client, lived_experience_member: User
+) -> None:
+    client.force_login(lived_experience_member)
+    response = client.post(
+        URL, {"display_name": "Brave\x00 Robin", "full_name": "", "time_zone": "Europe/London"}
+    )
+    assert response.status_code == 302
+    lived_experience_member.refresh_from_db()
+    assert lived_experience_member.display_name == "Brave Robin"
 
 
 def test_times_show_in_the_chosen_zone(client, lived_experience_member: User) -> None:

@@ -136,6 +136,12 @@ def _user_update_profile(cast: Cast) -> Run:
     )
 
 
+def _user_sign_up_complete(cast: Cast) -> Run:
+    return lambda: participants.services.user_sign_up_complete(
+        user=cast.member, display_name="Brave Robin"
+    )
+
+
 def _open_stage(cast: Cast, method: str = "dots") -> Stage:
     stage = cast.project.stages.get(position=2)
     services.stage_update(actor=cast.facilitator, stage=stage, voting_method=method)
@@ -307,6 +313,10 @@ WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
         {"invitation.accepted", "membership.started"},
     ),
     "participants.services.user_update_profile": (_user_update_profile, {"profile.updated"}),
+    "participants.services.user_sign_up_complete": (
+        _user_sign_up_complete,
+        {"account.signed_up"},
+    ),
     **{f"decisions.services.{name}": entry for name, entry in DECISION_WRITES.items()},
 }
 # Functions of the service modules that change nothing.
