@@ -6,6 +6,9 @@ from django.contrib import admin
 from django.urls import include, path
 
 from coproduce.site import views
+from coproduce.site.admin import secure_the_admin
+
+secure_the_admin(admin.site)
 
 urlpatterns = [
     path("", views.home, name="home"),
