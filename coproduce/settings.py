@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.usersessions",
     "guardian",
     "pgtrigger",
 ]
@@ -117,6 +118,8 @@ MIDDLEWARE = [
     "coproduce.middleware.UserTimezoneMiddleware",
     "coproduce.middleware.ContentSecurityPolicyMiddleware",
     "coproduce.middleware.PrivatePagesMiddleware",
+    "participants.middleware.IdleSignOutMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
 ]
 
 ROOT_URLCONF = "coproduce.site.urls"
@@ -237,6 +240,11 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Changing an email address (like two-factor settings, which allauth always guards)
+# asks for the password or a code again first.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+# Where people are signed in: listed on "Sign-in and security" (allauth.usersessions).
+USERSESSIONS_TRACK_ACTIVITY = False
 ACCOUNT_RATE_LIMITS = {
     # allauth's defaults, kept on and written out so they are visible here.
     "change_password": "5/m/user",
@@ -358,6 +366,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
+# A sign-in left without a request this long ends (on top of SESSION_COOKIE_AGE).
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+if SESSION_IDLE_MINUTES < 1:
+    raise ImproperlyConfigured("SESSION_IDLE_MINUTES must be 1 or more.")
 X_FRAME_OPTIONS = "DENY"
 # No outside requests and no inline code: fonts, images and scripts are our own.
 CONTENT_SECURITY_POLICY = (
