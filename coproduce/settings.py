@@ -117,6 +117,7 @@ MIDDLEWARE = [
     "coproduce.middleware.UserTimezoneMiddleware",
     "coproduce.middleware.ContentSecurityPolicyMiddleware",
     "coproduce.middleware.PrivatePagesMiddleware",
+    "coproduce.middleware.RefusalMiddleware",
 ]
 
 ROOT_URLCONF = "coproduce.site.urls"

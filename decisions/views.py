@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from coproduce.errors import RuleError
 from decisions import counting, permissions, selectors, services
 from decisions.forms import (
     BallotForm,
@@ -26,7 +27,6 @@ from decisions.models import Comment, Proposal
 from decisions.results import dots_rules
 from projects import permissions as project_permissions
 from projects.selectors import ProjectAccess, get_stage_for_user
-from projects.services import ProjectRuleError
 from projects.views import project_page
 
 
@@ -75,7 +75,7 @@ def proposal_create(request: HttpRequest, access: ProjectAccess, stage_id: str) 
             proposal = services.proposal_create(
                 actor=request.user, stage=stage, **form.cleaned_data
             )
-        except services.DecisionRuleError as error:
+        except RuleError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("Thank you. Your proposal has been added."))
@@ -148,7 +148,7 @@ def proposal_edit(
     if request.method == "POST" and form.is_valid():
         try:
             services.proposal_update(actor=request.user, proposal=proposal, **form.cleaned_data)
-        except services.DecisionRuleError as error:
+        except RuleError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("Your proposal has been saved."))
@@ -204,7 +204,7 @@ def proposal_hide(
             services.proposal_hide(
                 actor=request.user, proposal=proposal, reason=form.cleaned_data["reason"]
             )
-        except services.DecisionRuleError as error:
+        except RuleError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("The proposal is hidden. Its author can see why."))
@@ -327,7 +327,7 @@ def proposal_merge(request: HttpRequest, access: ProjectAccess, stage_id: str) -
                 body=form.cleaned_data["body"],
                 note=form.cleaned_data["note"],
             )
-        except services.DecisionRuleError as error:
+        except RuleError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("The proposals have been combined."))
@@ -361,7 +361,7 @@ def carry_forward(request: HttpRequest, access: ProjectAccess, stage_id: str) ->
                 to_stage=target,
                 proposals=[sources[key] for key in form.cleaned_data["proposals"]],
             )
-        except services.DecisionRuleError as error:
+        except RuleError as error:
             form.add_error(None, str(error))
         else:
             messages.success(
@@ -401,7 +401,7 @@ def ballot(request: HttpRequest, access: ProjectAccess, stage_id: str) -> HttpRe
             services.ballot_cast(actor=request.user, stage=stage, raw=form.raw_ballot())
         except counting.BallotError as error:
             form.add_error(None, str(error))
-        except services.DecisionRuleError as error:
+        except RuleError as error:
             messages.error(request, str(error))
             return redirect(stage)
         else:
@@ -446,7 +446,7 @@ def voting_close(request: HttpRequest, access: ProjectAccess, stage_id: str) -> 
     _require(project_permissions.can_configure_project(request.user, access.project))
     try:
         services.voting_close(actor=request.user, stage=stage)
-    except ProjectRuleError as error:
+    except RuleError as error:
         messages.error(request, str(error))
         return redirect(stage)
     messages.success(request, _("Voting has closed. The decision record is below."))

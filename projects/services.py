@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from guardian.shortcuts import assign_perm
 
 from coproduce.audit.record import record
+from coproduce.errors import RightsError, RuleError
 from participants.models import User
 from participants.notifications.models import Kind as NotificationKind
 from participants.notifications.services import local_when, notifications_withdraw, notify
@@ -36,13 +37,9 @@ from projects.models import (
 from projects.stage_templates import STANDARD_STAGES
 
 
-class ProjectRuleError(Exception):
-    """A rule of the project refused the change; the message is for the person."""
-
-
 def _deny(allowed: bool) -> None:
     if not allowed:
-        raise PermissionError("You cannot do this in this project.")
+        raise RightsError("You cannot do this in this project.")
 
 
 def _changes(instance: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
@@ -157,7 +154,7 @@ def _reminder_hours_clean(hours: Iterable[int]) -> list[int]:
     try:
         return reminder_hours_normalised(hours)
     except ValidationError as error:
-        raise ProjectRuleError(" ".join(error.messages)) from error
+        raise RuleError(" ".join(error.messages)) from error
 
 
 def _check_dates(values: dict[str, Any]) -> None:
@@ -166,7 +163,7 @@ def _check_dates(values: dict[str, Any]) -> None:
     closes: datetime | None = values.get("closes_at")
     ordered = [moment for moment in (opens, voting, closes) if moment is not None]
     if ordered != sorted(ordered):
-        raise ProjectRuleError(
+        raise RuleError(
             "The dates must be in order: the stage opens, then voting opens, then it closes."
         )
 
@@ -206,11 +203,11 @@ def stage_update(*, actor: User, stage: Stage, **values: Any) -> Stage:
         locked = Stage.objects.select_for_update().select_related("project").get(pk=stage.pk)
         changed = _changes(locked, values)
         if locked.voting_rules_locked and (set(changed) & STAGE_VOTING_FIELDS):
-            raise ProjectRuleError(
+            raise RuleError(
                 "Voting has opened in this stage, so its voting rules can no longer be changed."
             )
         if locked.voting_rules_locked and "voting_opens_at" in changed:
-            raise ProjectRuleError("Voting has already opened, so its start cannot be moved.")
+            raise RuleError("Voting has already opened, so its start cannot be moved.")
         _check_dates(
             {name: values.get(name, getattr(locked, name)) for name in STAGE_SCHEDULE_FIELDS}
         )
@@ -240,7 +237,7 @@ def stage_delete(*, actor: User, stage: Stage) -> None:
     with transaction.atomic():
         locked = Stage.objects.select_for_update().get(pk=stage.pk)
         if locked.state != Stage.State.DRAFT:
-            raise ProjectRuleError("Only a stage that has not started can be removed.")
+            raise RuleError("Only a stage that has not started can be removed.")
         project_id, position, title = locked.project_id, locked.position, locked.title
         locked.delete()
         Stage.objects.filter(project_id=project_id, position__gt=position).update(
@@ -348,17 +345,15 @@ def stage_transition(
         if to_state == Stage.State.CLOSED and locked.voting_method == Stage.VotingMethod.NONE:
             allowed_from.add(Stage.State.OPEN)
         if locked.state not in allowed_from:
-            raise ProjectRuleError(
+            raise RuleError(
                 f"This stage is {locked.get_state_display().lower()}: it cannot move to "
                 f"{Stage.State(to_state).label.lower()} from here."
             )
         if locked.project.status != Project.Status.ACTIVE:
-            raise ProjectRuleError("This project is not active, so its stages cannot move.")
+            raise RuleError("This project is not active, so its stages cannot move.")
         closing_a_vote = locked.state == Stage.State.VOTING and to_state == Stage.State.CLOSED
         if closing_a_vote and on_voting_closed is None:
-            raise ProjectRuleError(
-                "Close voting from the stage's voting page, so the result is recorded."
-            )
+            raise RuleError("Close voting from the stage's voting page, so the result is recorded.")
         before = locked.state
         locked.state = to_state
         changed = ["state"]
@@ -399,7 +394,7 @@ def _membership_start(
     declaration_of_interests: str = "",
 ) -> Membership:
     if role == Role.MEMBER and not constituency:
-        raise ProjectRuleError("Choose which group you are in.")
+        raise RuleError("Choose which group you are in.")
     try:
         with transaction.atomic():
             membership = Membership.objects.create(
@@ -411,7 +406,7 @@ def _membership_start(
                 declaration_of_interests=declaration_of_interests,
             )
     except IntegrityError:
-        raise ProjectRuleError("You are already in this project.") from None
+        raise RuleError("You are already in this project.") from None
     user.groups.add(_role_group(project, role))
     permissions.forget_project_rights(user)
     record(
@@ -445,7 +440,7 @@ def membership_end(*, actor: User, membership: Membership) -> Membership:
                 project_id=locked.project_id, role=Role.FACILITATOR, left_at__isnull=True
             ).exclude(pk=locked.pk)
             if not others.exists():
-                raise ProjectRuleError(
+                raise RuleError(
                     "A project needs at least one facilitator. Invite another facilitator first."
                 )
         locked.left_at = timezone.now()
@@ -478,7 +473,7 @@ def invitation_create(
     if Membership.objects.filter(
         project=project, user__email__iexact=email, left_at__isnull=True
     ).exists():
-        raise ProjectRuleError("This person is already in the project.")
+        raise RuleError("This person is already in the project.")
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     with transaction.atomic():
@@ -569,7 +564,7 @@ def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
     with transaction.atomic():
         locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if locked.accepted_at is not None:
-            raise ProjectRuleError("This invitation has already been accepted.")
+            raise RuleError("This invitation has already been accepted.")
         if locked.revoked_at is not None:
             return locked
         locked.revoked_at = timezone.now()
@@ -631,7 +626,7 @@ def invitation_accept(
     with the address it was sent to (from their home page or notifications).
     """
     if not accepts_ground_rules:
-        raise ProjectRuleError("To join, read the ground rules and tick the box to accept them.")
+        raise RuleError("To join, read the ground rules and tick the box to accept them.")
     with transaction.atomic():
         found = (
             invitation_for_token(token)
@@ -641,18 +636,18 @@ def invitation_accept(
             else None
         )
         if found is None:
-            raise ProjectRuleError("This invitation link is not valid.")
+            raise RuleError("This invitation link is not valid.")
         invitation = (
             Invitation.objects.select_for_update().select_related("project").get(pk=found.pk)
         )
         problem = invitation_problem(invitation, actor)
         if problem == "wrong_account":
-            raise ProjectRuleError(
+            raise RuleError(
                 "This invitation was sent to a different email address than the one you are "
                 "signed in with."
             )
         if problem:
-            raise ProjectRuleError(problem)
+            raise RuleError(problem)
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = actor
         invitation.save(update_fields=["accepted_at", "accepted_by"])

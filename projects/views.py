@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from coproduce.errors import RuleError
 from participants.adapters import INVITED_EMAIL_SESSION_KEY
 from projects import permissions, selectors, services
 from projects.forms import InvitationForm, JoinForm, ProjectForm, ProjectSettingsForm, StageForm
@@ -48,7 +49,7 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied
 
 
-def _refused(request: HttpRequest, error: services.ProjectRuleError) -> None:
+def _refused(request: HttpRequest, error: RuleError) -> None:
     messages.error(request, str(error))
 
 
@@ -156,7 +157,7 @@ def stage_create(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
             stage = services.stage_create(
                 actor=request.user, project=access.project, **form.cleaned_data
             )
-        except services.ProjectRuleError as error:
+        except RuleError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("The stage has been added at the end of the timeline."))
@@ -176,7 +177,7 @@ def stage_edit(request: HttpRequest, access: ProjectAccess, stage_id: str) -> Ht
         }
         try:
             services.stage_update(actor=request.user, stage=stage, **values)
-        except services.ProjectRuleError as error:
+        except RuleError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("The stage has been saved."))
@@ -207,7 +208,7 @@ def stage_delete(request: HttpRequest, access: ProjectAccess, stage_id: str) -> 
     if request.method == "POST":
         try:
             services.stage_delete(actor=request.user, stage=stage)
-        except services.ProjectRuleError as error:
+        except RuleError as error:
             _refused(request, error)
             return redirect(stage)
         messages.success(request, _("The stage has been removed."))
@@ -228,7 +229,7 @@ def stage_transition(request: HttpRequest, access: ProjectAccess, stage_id: str)
         return redirect(stage)
     try:
         services.stage_transition(actor=request.user, stage=stage, to_state=to_state)
-    except services.ProjectRuleError as error:
+    except RuleError as error:
         _refused(request, error)
     else:
         messages.success(
@@ -269,7 +270,7 @@ def invite(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.invitation_create(actor=request.user, project=project, **form.cleaned_data)
-        except services.ProjectRuleError as error:
+        except RuleError as error:
             form.add_error("email", str(error))
         else:
             messages.success(
@@ -291,7 +292,7 @@ def invitation_revoke(
     _require(permissions.can_invite(request.user, access.project))
     try:
         services.invitation_revoke(actor=request.user, invitation=invitation)
-    except services.ProjectRuleError as error:
+    except RuleError as error:
         _refused(request, error)
     else:
         messages.success(request, _("The invitation has been withdrawn. The link no longer works."))
@@ -310,7 +311,7 @@ def membership_remove(
     if request.method == "POST":
         try:
             services.membership_end(actor=request.user, membership=membership)
-        except services.ProjectRuleError as error:
+        except RuleError as error:
             _refused(request, error)
         else:
             messages.success(
@@ -333,7 +334,7 @@ def leave(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
     if request.method == "POST":
         try:
             services.membership_end(actor=request.user, membership=access.membership)
-        except services.ProjectRuleError as error:
+        except RuleError as error:
             _refused(request, error)
             return redirect(access.project)
         messages.success(
@@ -398,7 +399,7 @@ def _join(
     if request.method == "POST" and form.is_valid():
         try:
             services.invitation_accept(actor=request.user, **which, **form.cleaned_data)
-        except services.ProjectRuleError as error:
+        except RuleError as error:
             form.add_error(None, str(error))
         else:
             request.session.pop(INVITED_EMAIL_SESSION_KEY, None)

@@ -11,7 +11,7 @@ keep importing them from `decisions.services`:
 
 from __future__ import annotations
 
-from decisions.services._common import DecisionRuleError
+from coproduce.errors import RightsError, RuleError
 from decisions.services.ballots import (
     ballot_cast,
     own_ballot,
@@ -39,7 +39,8 @@ from decisions.services.proposals import (
 from decisions.services.schedule import stages_advance
 
 __all__ = [
-    "DecisionRuleError",
+    "RightsError",
+    "RuleError",
     "ballot_cast",
     "comment_create",
     "comment_delete",

@@ -10,11 +10,11 @@ from django.db import IntegrityError, transaction
 from django.utils.crypto import salted_hmac
 
 from coproduce.audit.record import record
+from coproduce.errors import RightsError, RuleError
 from decisions import counting
 from decisions import notify as decisions_notify
 from decisions.models import Ballot, Participation, Proposal
 from decisions.results import dots_rules
-from decisions.services._common import DecisionRuleError
 from participants.models import User
 from projects import permissions as project_permissions
 from projects.models import Membership, Stage
@@ -71,7 +71,7 @@ def validate_ballot(stage: Stage, raw: dict[str, Any], options: list[Proposal]) 
             )
             answers[option_id] = {"answer": str(answer), "reason": reason}
         return {"answers": answers}
-    raise DecisionRuleError("This stage has no vote.")
+    raise RuleError("This stage has no vote.")
 
 
 def ballot_cast(*, actor: User, stage: Stage, raw: dict[str, Any]) -> Ballot:
@@ -81,13 +81,13 @@ def ballot_cast(*, actor: User, stage: Stage, raw: dict[str, Any]) -> Ballot:
     orders concurrent ballots and keeps any out once voting has closed.
     """
     if not project_permissions.can_vote(actor, stage):
-        raise PermissionError("You cannot vote here.")
+        raise RightsError("You cannot vote here.")
     options = stage_options(stage)
     content = validate_ballot(stage, raw, options)
     with transaction.atomic():
         locked = Stage.objects.select_for_update().get(pk=stage.pk)
         if locked.state != Stage.State.VOTING:
-            raise DecisionRuleError("Voting has closed, so your vote could not be recorded.")
+            raise RuleError("Voting has closed, so your vote could not be recorded.")
         membership = Membership.objects.get(
             project_id=stage.project_id, user=actor, role="member", left_at__isnull=True
         )

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from coproduce.audit.record import record
+from coproduce.errors import RightsError
 from decisions import notify as decisions_notify
 from decisions.models import Ballot, DecisionNote, DecisionRecord
 from decisions.results import count_stage
@@ -111,7 +112,7 @@ def decision_note_write(
 ) -> DecisionNote:
     """Add the facilitators' rationale, dissent and next steps; earlier versions are kept."""
     if not project_permissions.can_configure_project(actor, record_.stage.project):
-        raise PermissionError("Only facilitators write the decision's rationale.")
+        raise RightsError("Only facilitators write the decision's rationale.")
     with transaction.atomic():
         note = DecisionNote.objects.create(
             record=record_,
