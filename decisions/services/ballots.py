@@ -11,12 +11,12 @@ from django.utils.crypto import salted_hmac
 
 from coproduce.audit.record import record
 from coproduce.errors import RightsError, RuleError
-from decisions import counting
+from decisions import counting, permissions
 from decisions import notify as decisions_notify
-from decisions.models import Ballot, Participation, Proposal
+from decisions.models import Ballot, Participation, Proposal, VotingMethod
 from decisions.results import dots_rules
+from decisions.rules import voting_rules_for
 from participants.models import User
-from projects import permissions as project_permissions
 from projects.models import Membership, Stage
 
 
@@ -46,23 +46,23 @@ def validate_ballot(stage: Stage, raw: dict[str, Any], options: list[Proposal]) 
     """
     ids = [str(option.pk) for option in options]
     labels = {str(option.pk): option.title for option in options}
-    method = stage.voting_method
-    if method == Stage.VotingMethod.DOTS:
+    method = voting_rules_for(stage).voting_method
+    if method == VotingMethod.DOTS:
         placed = counting.validate_dots_ballot(
             raw, rules=dots_rules(stage, len(ids)), options=ids, labels=labels
         )
         return {"dots": placed}
-    if method == Stage.VotingMethod.RANKING:
+    if method == VotingMethod.RANKING:
         ranking = counting.validate_ranking_ballot(
             raw,
-            rules=counting.RankingRules(min(stage.max_ranks, len(ids)) or 1),
+            rules=counting.RankingRules(min(voting_rules_for(stage).max_ranks, len(ids)) or 1),
             options=ids,
             labels=labels,
         )
         return {"ranking": list(ranking)}
-    if method == Stage.VotingMethod.SCORING:
+    if method == VotingMethod.SCORING:
         return {"scores": counting.validate_scoring_ballot(raw, options=ids, labels=labels)}
-    if method == Stage.VotingMethod.CONSENT:
+    if method == VotingMethod.CONSENT:
         answers = {}
         for option_id in ids:
             given = raw.get(option_id) or {}
@@ -80,7 +80,7 @@ def ballot_cast(*, actor: User, stage: Stage, raw: dict[str, Any]) -> Ballot:
     The unique constraints make a second ballot impossible; the stage's row lock
     orders concurrent ballots and keeps any out once voting has closed.
     """
-    if not project_permissions.can_vote(actor, stage):
+    if not permissions.can_vote(actor, stage):
         raise RightsError("You cannot vote here.")
     options = stage_options(stage)
     content = validate_ballot(stage, raw, options)
@@ -102,7 +102,7 @@ def ballot_cast(*, actor: User, stage: Stage, raw: dict[str, Any]) -> Ballot:
             defaults={
                 "constituency": membership.constituency,
                 "content": content,
-                "voter": actor if locked.open_ballot else None,
+                "voter": actor if voting_rules_for(locked).open_ballot else None,
             },
         )
         # That a member voted, never what.

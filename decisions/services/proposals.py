@@ -113,7 +113,7 @@ def proposal_merge(
         raise RuleError("Choose at least two proposals to combine.")
     with transaction.atomic():
         locked_stage = Stage.objects.select_for_update().get(pk=stage.pk)
-        if locked_stage.voting_rules_locked:
+        if locked_stage.voting_has_opened:
             raise RuleError("Voting has opened, so proposals can no longer be combined.")
         originals = list(
             Proposal.objects.select_for_update()

@@ -28,7 +28,7 @@ def stages_advance(*, now: datetime | None = None) -> list[tuple[str, str]]:
         .filter(
             Q(state=Stage.State.DRAFT, opens_at__lte=now)
             | Q(state=Stage.State.OPEN, voting_opens_at__lte=now)
-            | Q(state=Stage.State.OPEN, voting_method=Stage.VotingMethod.NONE, closes_at__lte=now)
+            | Q(state=Stage.State.OPEN, has_vote=False, closes_at__lte=now)
             | Q(state=Stage.State.VOTING, closes_at__lte=now)
         )
         .select_related("project")
