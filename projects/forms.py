@@ -73,9 +73,9 @@ class ProjectSettingsForm(ProjectForm):
 
 
 class StageForm(PlainTextFormMixin, forms.ModelForm):
-    """A stage's timeline and what members may do in it. Whether it has a vote and when
-    voting opens are read-only once voting has opened; the vote's own rules are edited
-    on their own page (decisions.forms.VotingRulesForm)."""
+    """A stage's timeline and what members may do in it. When voting opens is read-only
+    once voting has opened. Whether the stage has a vote, and how, are set on the
+    stage's voting rules page (decisions.forms.VotingRulesForm)."""
 
     reminder_hours = ReminderHoursField(
         label=_("Remind members who have not voted yet, in hours before voting closes"),
@@ -101,7 +101,6 @@ class StageForm(PlainTextFormMixin, forms.ModelForm):
             "proposals_allowed",
             "comments_allowed",
             "comments_allowed_during_voting",
-            "has_vote",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
@@ -121,7 +120,7 @@ class StageForm(PlainTextFormMixin, forms.ModelForm):
         for name in ("opens_at", "voting_opens_at", "closes_at"):
             self.fields[name].input_formats = [DATETIME_FORMAT]
         if self.instance.pk and self.instance.voting_has_opened:
-            for name in ("has_vote", "voting_opens_at"):
+            for name in ("voting_opens_at",):
                 self.fields[name].disabled = True
                 self.fields[name].help_text = _(
                     "Voting has opened, so this can no longer be changed."

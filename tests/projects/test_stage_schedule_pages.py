@@ -27,13 +27,6 @@ def _form_data(stage: Stage, **changes: str) -> dict[str, str]:
         "title": stage.title,
         "kind": stage.kind,
         "description": stage.description,
-        "voting_method": "dots",
-        "counting": "one_person_one_vote",
-        "max_ranks": "10",
-        "consent_threshold_percent": "66",
-        "scoring_in_percent": "70",
-        "scoring_out_percent": "15",
-        "smallest_group_shown": "3",
         "reminder_hours": "48, 24",
     }
     return data | changes

@@ -144,7 +144,9 @@ def _user_sign_up_complete(cast: Cast) -> Run:
 
 def _open_stage(cast: Cast, method: str = "dots") -> Stage:
     stage = cast.project.stages.get(position=2)
-    services.stage_update(actor=cast.facilitator, stage=stage, voting_method=method)
+    decisions.services.voting_rules_update(
+        actor=cast.facilitator, stage=stage, voting_method=method
+    )
     return services.stage_transition(actor=cast.facilitator, stage=stage, to_state="open")
 
 
