@@ -211,14 +211,16 @@ class VotingRulesForm(PlainTextFormMixin, forms.ModelForm):
         choices=[("none", _("No vote")), *VotingMethod.choices],
     )
 
+    # "No vote" is the stage's own `has_vote`, so the method is not a field of the model here.
+    field_order = list(VotingRules.FIELDS)
+
     class Meta:
         model = VotingRules
-        fields = list(VotingRules.FIELDS)
+        fields = [name for name in VotingRules.FIELDS if name != "voting_method"]
 
     def __init__(self, *args: object, stage: Stage, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        if not stage.has_vote:
-            self.initial["voting_method"] = "none"
+        self.initial["voting_method"] = self.instance.voting_method if stage.has_vote else "none"
         if stage.voting_has_opened:
             for field in self.fields.values():
                 field.disabled = True
