@@ -8,7 +8,8 @@ keep writing `from projects import services; services.project_create(...)`:
 - `stages`: a project's stages and their timeline (draft -> open -> voting -> closed);
 - `memberships`: people joining and leaving;
 - `invitations`: inviting by email and joining through an invitation;
-- `wording`: what the notifications of these services say.
+
+Their notifications' wording is in `projects.notify`.
 
 They raise `coproduce.errors.RightsError` when the actor lacks the right and
 `coproduce.errors.RuleError` when the state of things forbids the change.

@@ -7,13 +7,13 @@ from typing import Any
 from coproduce.errors import RightsError
 
 
-def deny_unless(allowed: bool) -> None:
+def _deny_unless(allowed: bool) -> None:
     """Raise RightsError unless the acting person holds the right."""
     if not allowed:
         raise RightsError("You cannot do this in this project.")
 
 
-def changes(instance: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
+def _changes(instance: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
     """The fields whose value would change, as {name: [before, after]}."""
     changed = {}
     for name, value in values.items():

@@ -13,11 +13,10 @@ from coproduce.audit.record import record
 from coproduce.errors import RuleError
 from participants.models import User
 from participants.notifications.services import notifications_withdraw
-from projects import permissions, selectors
+from projects import notify, permissions, selectors
 from projects.models import Invitation, Membership, Project, Role
-from projects.services import wording
-from projects.services._common import deny_unless
-from projects.services.memberships import membership_start
+from projects.services._common import _deny_unless
+from projects.services.memberships import _membership_start
 
 
 def _token_hash(token: str) -> str:
@@ -28,7 +27,7 @@ def invitation_create(
     *, actor: User, project: Project, email: str, role: str, suggested_constituency: str = ""
 ) -> tuple[Invitation, str]:
     """Invite someone by email; return the invitation and its secret token (for the link)."""
-    deny_unless(permissions.can_invite(actor, project))
+    _deny_unless(permissions.can_invite(actor, project))
     email = email.strip()
     if Membership.objects.filter(
         project=project, user__email__iexact=email, left_at__isnull=True
@@ -56,7 +55,7 @@ def invitation_create(
         )
         invitee = _account_for_email(email)
         if invitee is not None:
-            wording.invited_notify(invitation, invitee)
+            notify.invited_notify(invitation, invitee)
         else:
             from projects.tasks import invitation_email_send
 
@@ -80,7 +79,7 @@ def _account_for_email(email: str) -> User | None:
 
 
 def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
-    deny_unless(permissions.can_invite(actor, invitation.project))
+    _deny_unless(permissions.can_invite(actor, invitation.project))
     with transaction.atomic():
         locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if locked.accepted_at is not None:
@@ -179,7 +178,7 @@ def invitation_accept(
             target=invitation,
             details={"role": invitation.role},
         )
-        membership = membership_start(
+        membership = _membership_start(
             actor=actor,
             project=invitation.project,
             user=actor,

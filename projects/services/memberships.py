@@ -11,14 +11,14 @@ from coproduce.errors import RuleError
 from participants.models import User
 from projects import permissions
 from projects.models import Membership, Project, ProjectRoleGroup, Role
-from projects.services._common import deny_unless
+from projects.services._common import _deny_unless
 
 
 def _role_group(project: Project, role: str) -> Group:
     return ProjectRoleGroup.objects.select_related("group").get(project=project, role=role).group
 
 
-def membership_start(
+def _membership_start(
     *,
     actor: User,
     project: Project,
@@ -62,7 +62,7 @@ def membership_end(*, actor: User, membership: Membership) -> Membership:
     """
     leaving_themselves = actor.pk == membership.user_id
     if not leaving_themselves:
-        deny_unless(permissions.can_configure_project(actor, membership.project))
+        _deny_unless(permissions.can_configure_project(actor, membership.project))
     with transaction.atomic():
         locked = (
             Membership.objects.select_for_update()

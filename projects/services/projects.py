@@ -13,8 +13,8 @@ from coproduce.audit.record import record
 from participants.models import User
 from projects import permissions
 from projects.models import ROLE_RIGHTS, Project, ProjectRoleGroup, Role, Stage
-from projects.services._common import changes, deny_unless
-from projects.services.memberships import membership_start
+from projects.services._common import _changes, _deny_unless
+from projects.services.memberships import _membership_start
 from projects.stage_templates import STANDARD_STAGES
 
 
@@ -22,7 +22,7 @@ def project_create(
     *, actor: User, title: str, purpose: str, easy_read_summary: str = "", ground_rules: str
 ) -> Project:
     """Create a project with its role groups, the standard stages and its creator as facilitator."""
-    deny_unless(permissions.can_create_project(actor))
+    _deny_unless(permissions.can_create_project(actor))
     with transaction.atomic():
         project = Project.objects.create(
             title=title,
@@ -53,21 +53,21 @@ def project_create(
             target=project,
             details={"stages": len(STANDARD_STAGES)},
         )
-        membership_start(actor=actor, project=project, user=actor, role=Role.FACILITATOR)
+        _membership_start(actor=actor, project=project, user=actor, role=Role.FACILITATOR)
     permissions.forget_project_rights(actor)
     return project
 
 
 def project_update(*, actor: User, project: Project, **values: Any) -> Project:
     """Change a project's texts or status; the trail keeps what changed."""
-    deny_unless(permissions.can_configure_project(actor, project))
+    _deny_unless(permissions.can_configure_project(actor, project))
     allowed = {"title", "purpose", "easy_read_summary", "ground_rules", "status"}
     unknown = set(values) - allowed
     if unknown:
         raise ValueError(f"Cannot change {sorted(unknown)} here.")
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
-        changed = changes(project, values)
+        changed = _changes(project, values)
         if not changed:
             return project
         for name, (_before, after) in changed.items():

@@ -15,10 +15,9 @@ from django.utils import timezone
 from coproduce.audit.record import record
 from coproduce.errors import RuleError
 from participants.models import User
-from projects import permissions
+from projects import notify, permissions
 from projects.models import Project, Stage, reminder_hours_normalised
-from projects.services import wording
-from projects.services._common import changes, deny_unless
+from projects.services._common import _changes, _deny_unless
 
 STAGE_TEXT_FIELDS = {"kind", "title", "description", "reflective_questions"}
 STAGE_SCHEDULE_FIELDS = {"opens_at", "voting_opens_at", "closes_at"}
@@ -55,7 +54,7 @@ def _check_dates(values: dict[str, Any]) -> None:
 
 def stage_create(*, actor: User, project: Project, **values: Any) -> Stage:
     """Add a stage at the end of the project's timeline."""
-    deny_unless(permissions.can_configure_project(actor, project))
+    _deny_unless(permissions.can_configure_project(actor, project))
     unknown = set(values) - STAGE_FIELDS
     if unknown:
         raise ValueError(f"Unknown stage fields {sorted(unknown)}.")
@@ -79,7 +78,7 @@ def stage_create(*, actor: User, project: Project, **values: Any) -> Stage:
 def stage_update(*, actor: User, stage: Stage, **values: Any) -> Stage:
     """Change a stage's settings. Whether it has a vote, and when voting opens, are fixed
     once voting has opened."""
-    deny_unless(permissions.can_configure_project(actor, stage.project))
+    _deny_unless(permissions.can_configure_project(actor, stage.project))
     unknown = set(values) - STAGE_FIELDS
     if unknown:
         raise ValueError(f"Unknown stage fields {sorted(unknown)}.")
@@ -87,7 +86,7 @@ def stage_update(*, actor: User, stage: Stage, **values: Any) -> Stage:
         values["reminder_hours"] = _reminder_hours_clean(values["reminder_hours"])
     with transaction.atomic():
         locked = Stage.objects.select_for_update().select_related("project").get(pk=stage.pk)
-        changed = changes(locked, values)
+        changed = _changes(locked, values)
         if locked.voting_has_opened and (set(changed) & STAGE_VOTE_FIELDS):
             raise RuleError(
                 "Voting has opened in this stage, so its voting rules can no longer be changed."
@@ -119,7 +118,7 @@ def stage_update(*, actor: User, stage: Stage, **values: Any) -> Stage:
 
 def stage_delete(*, actor: User, stage: Stage) -> None:
     """Remove a stage that has not started; the later stages move up."""
-    deny_unless(permissions.can_configure_project(actor, stage.project))
+    _deny_unless(permissions.can_configure_project(actor, stage.project))
     with transaction.atomic():
         locked = Stage.objects.select_for_update().get(pk=stage.pk)
         if locked.state != Stage.State.DRAFT:
@@ -139,7 +138,7 @@ def stage_delete(*, actor: User, stage: Stage) -> None:
 
 def stage_move(*, actor: User, stage: Stage, direction: int) -> Stage:
     """Swap a stage with the one before (direction -1) or after (+1) it."""
-    deny_unless(permissions.can_configure_project(actor, stage.project))
+    _deny_unless(permissions.can_configure_project(actor, stage.project))
     if direction not in (-1, 1):
         raise ValueError("direction is -1 or 1")
     with transaction.atomic():
@@ -193,7 +192,7 @@ def _stage_move(
     *, actor: User | None, stage: Stage, to_state: str, closing_the_vote: bool
 ) -> Stage:
     if actor is not None:
-        deny_unless(permissions.can_configure_project(actor, stage.project))
+        _deny_unless(permissions.can_configure_project(actor, stage.project))
     with transaction.atomic():
         locked = Stage.objects.select_for_update().select_related("project").get(pk=stage.pk)
         if locked.state == to_state:
@@ -228,5 +227,5 @@ def _stage_move(
             details={"from": before, "to": to_state, "title": locked.title},
         )
         if to_state in (Stage.State.OPEN, Stage.State.VOTING):
-            wording.stage_news_notify(locked)
+            notify.stage_news_notify(locked)
     return locked

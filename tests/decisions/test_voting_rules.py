@@ -127,11 +127,13 @@ def test_a_refusal_no_view_expected_becomes_a_page_never_a_500(carer_member: Use
     request.user = carer_member
     middleware = RefusalMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
     refused = middleware.process_exception(request, RuleError("Voting has closed."))
-    assert refused is not None and refused.status_code == 409
+    assert refused is not None
+    assert refused.status_code == 409
     assert "Voting has closed." in refused.content.decode()
     assert 'href="http://testserver/back/"' in refused.content.decode()
     forbidden = middleware.process_exception(request, RightsError("no"))
-    assert forbidden is not None and forbidden.status_code == 403
+    assert forbidden is not None
+    assert forbidden.status_code == 403
     assert middleware.process_exception(request, ValueError("a bug")) is None
 
 

@@ -1,4 +1,5 @@
-"""What the project services tell people: the wording of their notifications."""
+"""What the project services tell people: the wording of their notifications
+(like `decisions.notify`)."""
 
 from __future__ import annotations
 
