@@ -120,6 +120,7 @@ MIDDLEWARE = [
     "coproduce.middleware.PrivatePagesMiddleware",
     "participants.middleware.IdleSignOutMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "coproduce.middleware.RefusalMiddleware",
 ]
 
 ROOT_URLCONF = "coproduce.site.urls"

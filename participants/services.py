@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 
 from coproduce.audit.record import record
+from coproduce.errors import RightsError
 from participants.models import User, unused_pseudonym
 
 PROFILE_FIELDS = (
@@ -20,7 +21,7 @@ PROFILE_FIELDS = (
 def user_update_profile(*, actor: User, user: User, **values: object) -> User:
     """Change a person's own details and preferences; only that person may."""
     if actor.pk != user.pk:
-        raise PermissionError("People change only their own details.")
+        raise RightsError("People change only their own details.")
     unknown = set(values) - set(PROFILE_FIELDS)
     if unknown:
         raise ValueError(f"Unknown profile fields {sorted(unknown)}.")

@@ -144,7 +144,9 @@ def _user_sign_up_complete(cast: Cast) -> Run:
 
 def _open_stage(cast: Cast, method: str = "dots") -> Stage:
     stage = cast.project.stages.get(position=2)
-    services.stage_update(actor=cast.facilitator, stage=stage, voting_method=method)
+    decisions.services.voting_rules_update(
+        actor=cast.facilitator, stage=stage, voting_method=method
+    )
     return services.stage_transition(actor=cast.facilitator, stage=stage, to_state="open")
 
 
@@ -266,6 +268,14 @@ DECISION_WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
         ),
         {"ballot.cast"},
     ),
+    "voting_rules_update": (
+        lambda c: (
+            lambda s=_first_stage(c): decisions.services.voting_rules_update(
+                actor=c.facilitator, stage=s, voting_method="dots"
+            )
+        ),
+        {"stage.updated"},
+    ),
     "voting_close": (
         lambda c: (
             lambda s=_voting_stage(c): decisions.services.voting_close(actor=c.facilitator, stage=s)
@@ -305,6 +315,12 @@ WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
     "projects.services.stage_delete": (_stage_delete, {"stage.deleted"}),
     "projects.services.stage_move": (_stage_move, {"stage.moved"}),
     "projects.services.stage_transition": (_stage_transition, {"stage.opened"}),
+    "projects.services.stage_vote_close": (
+        lambda c: (
+            lambda s=_voting_stage(c): services.stage_vote_close(actor=c.facilitator, stage=s)
+        ),
+        {"stage.closed"},
+    ),
     "projects.services.membership_end": (_membership_end, {"membership.left"}),
     "projects.services.invitation_create": (_invitation_create, {"invitation.sent"}),
     "projects.services.invitation_revoke": (_invitation_revoke, {"invitation.revoked"}),
