@@ -19,13 +19,11 @@ from projects import services as project_services
 from projects.models import Project
 from tests.e2e.conftest import assert_accessible
 from tests.factories import current_totp_code
-from tests.records.conftest import trail_url
+from tests.trail.conftest import trail_url
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    # The trail's pages (coproduce/urls.py includes them at the same address).
-    pytest.mark.urls("tests.records.urls"),
 ]
 
 
@@ -98,8 +96,8 @@ def test_a_large_export_waits_then_offers_its_download_without_javascript(
     password: str,
     settings,
 ) -> None:  # type: ignore[no-untyped-def]
-    from coproduce.audit.models import AuditExport
-    from decisions.records import services
+    from trail import services
+    from trail.models import AuditExport
 
     settings.AUDIT_EXPORT_STREAM_LIMIT = 3
     page = page_without_javascript

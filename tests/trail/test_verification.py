@@ -12,10 +12,10 @@ from django.db import transaction
 
 from coproduce.audit.models import AuditEvent, AuditVerification
 from coproduce.audit.record import event_hash, record
-from decisions.records import services
 from participants.models import User
 from projects.models import Project
-from tests.records.conftest import add_events, trail_url
+from tests.trail.conftest import add_events, trail_url
+from trail import services
 
 pytestmark = pytest.mark.django_db
 

@@ -1,12 +1,12 @@
-"""The audit trail's pages, under projects/<project_id>/record/ (see coproduce/urls.py)."""
+"""The audit trail's pages, under projects/<project_id>/record/ (see coproduce/site/urls.py)."""
 
 from __future__ import annotations
 
 from django.urls import path
 
-from decisions.records import views
+from trail import views
 
-app_name = "records"
+app_name = "trail"
 
 urlpatterns = [
     path("", views.trail, name="trail"),

@@ -12,13 +12,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from decisions.records import exports, selectors, services
-from decisions.records.forms import FILTER_FIELDS, ExportForm, TrailFilterForm
 from projects import permissions
 from projects import selectors as project_selectors
 from projects.models import Stage
 from projects.selectors import ProjectAccess
 from projects.views import project_page
+from trail import exports, selectors, services
+from trail.forms import FILTER_FIELDS, ExportForm, TrailFilterForm
 
 # What `verify_chain` says went wrong, in words for the page (and for translation).
 PROBLEMS = {
@@ -79,7 +79,7 @@ def trail(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
     )
     return render(
         request,
-        "records/trail.html",
+        "trail/trail.html",
         {
             "project": project,
             "access": access,
@@ -117,7 +117,7 @@ def history(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
     ballots = selectors.ballot_days(project.pk, selectors.TrailFilters(), limit=60)
     return render(
         request,
-        "records/history.html",
+        "trail/history.html",
         {
             "project": project,
             "access": access,
@@ -152,7 +152,7 @@ def verify(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
             _("The check found a problem: entry %(number)s does not match (%(problem)s).")
             % {"number": check.first_bad_sequence, "problem": _problem(check.problem)},
         )
-    return redirect("records:trail", project_id=access.project.pk)
+    return redirect("trail:trail", project_id=access.project.pk)
 
 
 @project_page
@@ -163,7 +163,7 @@ def export(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
     form = ExportForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a file type for the export."))
-        return redirect("records:trail", project_id=project.pk)
+        return redirect("trail:trail", project_id=project.pk)
     stages = project_selectors.project_stages(project)
     filter_form = _filter_form(access, QueryDict(form.cleaned_data["query"]), stages)
     filters = filter_form.filters(timezone.get_current_timezone_name())
@@ -172,7 +172,7 @@ def export(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
         actor=request.user, project=project, filters=filters, export_format=export_format
     )
     if requested.job is not None:
-        return redirect("records:export_status", project_id=project.pk, export_id=requested.job.pk)
+        return redirect("trail:export_status", project_id=project.pk, export_id=requested.job.pk)
     return exports.streaming_response(
         project,
         filters,
@@ -192,7 +192,7 @@ def export_status(request: HttpRequest, access: ProjectAccess, export_id: str) -
         percent = min(100, int(job.rows_done * 100 / job.rows_total))
     return render(
         request,
-        "records/export_status.html",
+        "trail/export_status.html",
         {"project": access.project, "job": job, "percent": percent},
     )
 
@@ -205,7 +205,7 @@ def export_download(request: HttpRequest, access: ProjectAccess, export_id: str)
     path = services.export_file(job)
     if path is None:
         # Expired or not ready: the export's page says which, and what to do.
-        return redirect("records:export_status", project_id=access.project.pk, export_id=job.pk)
+        return redirect("trail:export_status", project_id=access.project.pk, export_id=job.pk)
     response = FileResponse(
         path.open("rb"),
         as_attachment=True,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from decisions.records.describe import (
+from trail.describe import (
     WRITERS,
     DescribeContext,
     Place,

@@ -15,14 +15,15 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from coproduce.audit.models import AuditEvent, AuditExport, AuditVerification
+from coproduce.audit.models import AuditEvent, AuditVerification
 from coproduce.audit.record import record
 from coproduce.audit.verify import ChainResult, verify_chain
-from decisions.records import exports
-from decisions.records.selectors import TrailFilters, last_sequence
 from participants.models import User
 from projects import permissions
 from projects.models import Project
+from trail import exports
+from trail.models import AuditExport
+from trail.selectors import TrailFilters, last_sequence
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ def trail_export(
             },
         )
         if job is not None:
-            from decisions.records.tasks import audit_export_run
+            from trail.tasks import audit_export_run
 
             job_id = str(job.pk)
             transaction.on_commit(lambda: audit_export_run.delay(job_id))
@@ -220,7 +221,7 @@ def trail_verify(*, actor: User, project: Project) -> AuditVerification:
     with transaction.atomic():
         check = AuditVerification.objects.create(project_id=project.pk, requested_by=actor)
         if background:
-            from decisions.records.tasks import audit_verification_run
+            from trail.tasks import audit_verification_run
 
             check_id = check.pk
             transaction.on_commit(lambda: audit_verification_run.delay(check_id))

@@ -29,22 +29,23 @@ from django.db.models.functions import Cast, Coalesce
 from django.http import StreamingHttpResponse
 from django.utils.text import slugify
 
-from coproduce.audit.models import AuditEvent, AuditExport
-from decisions.records.describe import (
+from coproduce.audit.models import AuditEvent
+from projects.models import Project, Stage
+from trail.describe import (
     REMOVED_STAGE,
     DescribeContext,
     depends_on_actor_only,
     describe_ballot_day,
     describe_text,
 )
-from decisions.records.selectors import (
+from trail.models import AuditExport
+from trail.selectors import (
     BallotDay,
     TrailFilters,
     ballot_days,
     describe_context,
     events_queryset,
 )
-from projects.models import Project, Stage
 
 CHUNK_ROWS = 5_000  # rows read from PostgreSQL at a time
 FLUSH_BYTES = 64 * 1024  # bytes handed on at a time

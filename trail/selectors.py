@@ -26,8 +26,9 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from coproduce.audit.models import AuditEvent, AuditExport, AuditVerification
-from decisions.records.describe import (
+from coproduce.audit.models import AuditEvent, AuditVerification
+from projects.models import Membership, Project, Stage
+from trail.describe import (
     ACTION_GROUPS,
     BALLOT_PREFIX,
     MEMBER_HISTORY_PREFIXES,
@@ -41,7 +42,7 @@ from decisions.records.describe import (
     describe_for_members,
     is_secret,
 )
-from projects.models import Membership, Project, Stage
+from trail.models import AuditExport
 
 PAGE_SIZE = 50
 SYSTEM_PERSON = "system"

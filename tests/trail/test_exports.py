@@ -14,12 +14,13 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from coproduce.audit.models import AuditEvent, AuditExport
+from coproduce.audit.models import AuditEvent
 from coproduce.audit.record import event_hash, record
-from decisions.records import exports, selectors, services
 from participants.models import User
 from projects.models import Project
-from tests.records.conftest import add_events, trail_url
+from tests.trail.conftest import add_events, trail_url
+from trail import exports, selectors, services
+from trail.models import AuditExport
 
 pytestmark = pytest.mark.django_db
 
