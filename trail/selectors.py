@@ -31,7 +31,7 @@ from projects.models import Membership, Project, Stage
 from trail.describe import (
     ACTION_GROUPS,
     BALLOT_PREFIX,
-    MEMBER_HISTORY_PREFIXES,
+    MEMBER_HISTORY_ACTIONS,
     REMOVED_STAGE,
     STAGE_DETAIL_KEYS,
     DescribeContext,
@@ -345,10 +345,7 @@ def ballot_entries(days: Iterable[BallotDay], context: DescribeContext) -> list[
 
 
 def member_history_queryset(project_id: object) -> QuerySet[AuditEvent]:
-    condition = Q(pk__in=[])
-    for prefix in MEMBER_HISTORY_PREFIXES:
-        condition |= Q(action__startswith=prefix)
-    return AuditEvent.objects.filter(condition, project_id=project_id)
+    return AuditEvent.objects.filter(project_id=project_id, action__in=MEMBER_HISTORY_ACTIONS)
 
 
 # --- People, verification and exports --------------------------------------------

@@ -166,11 +166,11 @@ def test_odd_identifiers_are_quoted_properly(client, project: Project, manager: 
         pk = 'a,b"c\nd'
 
     with transaction.atomic():
-        record(action="odd.happened", actor=manager, project_id=project.pk, target=Odd())
+        record(action="comment.hidden", actor=manager, project_id=project.pk, target=Odd())
     client.force_login(manager)
     rows = _csv_rows(_export(client, project))
     assert rows[-1]["object_id"] == 'a,b"c\nd'
-    assert rows[-1]["action"] == "odd.happened"
+    assert rows[-1]["action"] == "comment.hidden"
     assert rows[-1]["object_type"] == "odd"
 
 
