@@ -332,10 +332,6 @@ def _verified(event: EventLike, context: DescribeContext) -> Sentence:
     return context.words(_registered("trail.verified")), {}
 
 
-def _sequence(event: EventLike, words: Words) -> dict[str, Any]:
-    return {"sequence": _details(event).get("sequence", "?")}
-
-
 # What a sentence of the registry needs from an event's details, beyond actor and stage.
 _EXTRAS: dict[str, Callable[[EventLike, Words], dict[str, Any]]] = {
     "stage.moved": _position,
@@ -348,7 +344,6 @@ _EXTRAS: dict[str, Callable[[EventLike, Words], dict[str, Any]]] = {
     "mfa.authenticator_added": _authenticator,
     "mfa.authenticator_removed": _authenticator,
     "mfa.authenticator_reset": _authenticator,
-    "trail.anchor_sent": _sequence,
 }
 # Events whose line varies with what happened (a variant of the registry's sentence).
 _VARIANTS: dict[str, Writer] = {

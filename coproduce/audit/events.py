@@ -8,7 +8,7 @@ test checks that every service writes only names from here.
 Data only: this module imports no app. Sentences are marked for translation and
 translated where they are shown. Placeholders the describer fills: %(actor)s (who
 did it), %(stage)s (the stage, linked), %(person)s, %(role)s, %(fields)s,
-%(position)s, %(kind)s, %(format)s, %(count)s, %(sequence)s.
+%(position)s, %(kind)s, %(format)s, %(count)s.
 
 To add an event type: add one entry below (a sentence people understand without
 knowing the portal's insides), then call `record(action="<name>", ...)` in the
@@ -223,15 +223,9 @@ _TYPES = (
     ),
     EventType(
         "trail.verified",
-        N_("Record checked by %(actor)s"),
+        N_("Record checked by %(actor)s: nothing changed or removed"),
         _T,
         N_("Record checked"),
-    ),
-    EventType(
-        "trail.anchor_sent",
-        N_("The record's position (entry %(sequence)s) sent to the observers by %(actor)s"),
-        _T,
-        N_("Record's position sent to observers"),
     ),
     # Site-wide: a person's own account (no project)
     EventType("account.signed_up", N_("%(actor)s made an account"), _A),

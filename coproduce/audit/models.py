@@ -46,6 +46,16 @@ class AuditEvent(models.Model):
                 name="audit_events_are_append_only",
                 operation=pgtrigger.Update | pgtrigger.Delete,
             ),
+            # TRUNCATE fires no row trigger: refuse it for the whole statement.
+            # (pgtrigger's Protect supports statement level only with a transition table,
+            # which TRUNCATE has not: a plain trigger that raises.)
+            pgtrigger.Trigger(
+                name="audit_events_are_never_truncated",
+                operation=pgtrigger.Truncate,
+                level=pgtrigger.Statement,
+                when=pgtrigger.Before,
+                func="RAISE EXCEPTION 'pgtrigger: Cannot truncate % table', TG_TABLE_NAME;",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -61,6 +71,10 @@ class AuditVerification(models.Model):
     Kept, one row per check, so the observer's page can say when the record was last
     checked and the result. A check of a long chain runs in the background: until it
     finishes, `finished_at` is empty.
+
+    A check that found the chain intact keeps the chain's head it saw (the position
+    and hash of its last entry): an anchor. Every later check fails if that entry is
+    gone (the chain is shorter) or differs, so deleting the newest entries shows.
     """
 
     project_id = models.UUIDField(null=True, blank=True)
@@ -77,6 +91,8 @@ class AuditVerification(models.Model):
     intact = models.BooleanField(null=True, blank=True)
     first_bad_sequence = models.PositiveBigIntegerField(null=True, blank=True)
     problem = models.CharField(max_length=120, blank=True)
+    head_sequence = models.PositiveBigIntegerField(null=True, blank=True)
+    head_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         app_label = "coproduce"

@@ -32,7 +32,7 @@ def test_a_large_export_is_written_by_the_worker_and_downloaded_by_its_asker(
     assert "Download the file" in page.text
     download = client.get(trail_url("export_download", project, export_id=job.pk))
     body = b"".join(download.streaming_content).decode("utf-8-sig")
-    assert body.count("\r\n") == 121  # the header and the 120 stage events
+    assert body.count("\r\n") == 122  # the header, the 120 stage events, the trail's head
     assert "joined as" not in body  # the filter held
 
 

@@ -30,8 +30,14 @@ def test_an_observer_checks_the_record_and_sees_the_result(
     assert check.intact
     assert check.requested_by == manager
     assert check.finished_at
-    events = AuditEvent.objects.filter(project_id=project.pk).count()
+    # The check is recorded in the trail, after the entries it checked.
+    recorded = AuditEvent.objects.filter(project_id=project.pk).latest("sequence")
+    assert recorded.action == "trail.verified"
+    assert recorded.actor_id == manager.pk
+    events = recorded.sequence - 1
     assert check.events_checked == events
+    assert recorded.details == {"intact": True, "sequence": events, "hash": check.head_hash}
+    assert check.head_sequence == events
     page = client.get(response["Location"])
     assert "nothing in the record has been changed or removed" in page.text
     assert "No changes found" in page.text
