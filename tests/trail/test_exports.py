@@ -57,9 +57,8 @@ def test_every_export_ends_with_the_head_of_the_trail_it_covers(
     # Filtered or not, the head is the whole chain's newest entry before the export.
     assert int(head["sequence"]) == newest.sequence
     assert head["hash"] == newest.hash
-    assert f"newest entry when this export was made: entry {newest.sequence}" in (
-        head["description"]
-    )
+    expected = f"newest entry when this export was made: entry {newest.sequence}"
+    assert expected in head["description"]
     assert AuditEvent.objects.filter(project_id=project.pk).latest("sequence").action == (
         "trail.exported"
     )
