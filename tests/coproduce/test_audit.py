@@ -36,7 +36,7 @@ def test_an_event_cannot_be_updated_or_deleted_with_raw_sql(project: Project) ->
     assert AuditEvent.objects.filter(project_id=project.pk).count() > 1
 
 
-def test_verification_names_the_event_that_was_altered(project: Project) -> None:
+def test_verification_names_the_event_that_was_altered(project: Project, capsys) -> None:  # type: ignore[no-untyped-def]
     events = list(AuditEvent.objects.filter(project_id=project.pk).order_by("sequence"))
     target = events[2]
     # Bypass the protection on purpose, as an attacker with database access would.
@@ -47,6 +47,12 @@ def test_verification_names_the_event_that_was_altered(project: Project) -> None
     assert result.first_bad_event_id == target.pk
     with pytest.raises(CommandError, match="1 chain"):
         call_command("audit_verify")
+    # Named by its position in the chain, as the trail's page names it (never its row id).
+    output = capsys.readouterr().out
+    assert (
+        f"project {project.pk}: entry {target.sequence} does not match (its content was changed)"
+    ) in output
+    assert f"event {target.pk}" not in output
 
 
 def test_verification_finds_a_removed_event(project: Project) -> None:
