@@ -73,7 +73,8 @@ def test_an_observer_filters_exports_and_checks_the_trail(
     assert download.suggested_filename.startswith("record-better-crisis-care-at-night-")
     body = open(download.path(), encoding="utf-8-sig").read()  # noqa: SIM115
     rows = list(csv.DictReader(io.StringIO(body, newline="")))
-    assert [row["action"] for row in rows] == ["stage.opened"]
+    # The entries that match, then the record's newest entry (an anchor to keep).
+    assert [row["action"] for row in rows] == ["stage.opened", "trail.head"]
 
     # Check that nothing has been changed.
     page.goto(live_server.url + trail_url("trail", project))
@@ -85,6 +86,14 @@ def test_an_observer_filters_exports_and_checks_the_trail(
     expect(page.get_by_role("main")).to_contain_text(
         "Record exported as CSV, filtered, by Silver Birch"
     )
+    assert_accessible(page)
+
+    # Where the record stands: a page to print or keep, with the head the check saw.
+    page.get_by_role("link", name="Where the record stands").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Where the record stands")
+    from coproduce.audit.models import AuditVerification
+
+    expect(page.get_by_role("main")).to_contain_text(AuditVerification.objects.get().head_hash)
     assert_accessible(page)
 
 
