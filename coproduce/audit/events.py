@@ -20,7 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.utils.translation import gettext_noop as N_
+
+def N_(message: str) -> str:
+    """Mark a sentence for translation (like gettext_noop, without needing settings)."""
+    return message
 
 
 class Audience(StrEnum):
