@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "participants",
     "projects",
     "decisions",
+    "trail",
     "coproduce.site",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -292,18 +293,17 @@ CELERY_FILESYSTEM_BROKER_DIR = Path(
 )
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_IMPORTS = ("decisions.records.tasks",)
 AUDIT_EXPORT_STREAM_LIMIT = env_int("AUDIT_EXPORT_STREAM_LIMIT", 5000)
 # `seed_demo` (run by `make run`): minutes until the demo vote closes by itself.
 DEMO_VOTE_MINUTES = env_int("DEMO_VOTE_MINUTES", 5)
 AUDIT_VERIFY_IN_REQUEST_LIMIT = env_int("AUDIT_VERIFY_IN_REQUEST_LIMIT", 100000)
 CELERY_BEAT_SCHEDULE = {
     "delete-expired-audit-exports": {
-        "task": "decisions.records.tasks.audit_exports_delete_expired",
+        "task": "trail.tasks.audit_exports_delete_expired",
         "schedule": 60 * 60,
     },
     "verify-audit-chains": {
-        "task": "decisions.records.tasks.audit_chains_verify",
+        "task": "trail.tasks.audit_chains_verify",
         "schedule": 60 * 60 * 24,
     },
     "send-voting-reminders": {"task": "decisions.tasks.voting_reminders_due", "schedule": 60 * 5},

@@ -321,6 +321,12 @@ class DecisionRecord(models.Model):
     tie_breaks = models.JSONField(default=list)
     voting_opened_at = models.DateTimeField(null=True)
     created_at = models.DateTimeField(default=timezone.now)
+    trail_head = models.CharField(
+        max_length=90,
+        blank=True,
+        help_text="The audit trail's newest entry when the record was written, as "
+        "'<position>:<hash>': an anchor that a shortened trail contradicts.",
+    )
 
     class Meta:
         triggers = [

@@ -15,7 +15,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("account/", include("participants.urls")),
-    path("projects/<str:project_id>/record/", include("decisions.records.urls")),
+    path("projects/<str:project_id>/record/", include("trail.urls")),
     path("projects/", include("projects.urls")),
     path("projects/", include("decisions.urls")),
     path("admin/", admin.site.urls),

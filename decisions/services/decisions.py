@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from coproduce.audit.record import record
+from coproduce.audit.verify import chain_head
 from coproduce.errors import RightsError
 from decisions import notify as decisions_notify
 from decisions.models import Ballot, DecisionNote, DecisionRecord, VotingRules
@@ -77,6 +78,7 @@ def _record_decision(stage: Stage) -> DecisionRecord:
         quorum_met=_quorum_met(rules, electorate, turnout),
         tie_breaks=counted["tie_breaks"],
         voting_opened_at=stage.voting_opened_at,
+        trail_head=str(chain_head(stage.project_id) or ""),
     )
 
 

@@ -9,10 +9,10 @@ from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from coproduce.audit.models import AuditExport
-from decisions.records.describe import ACTION_GROUPS, ACTION_LABELS
-from decisions.records.selectors import SYSTEM_PERSON, TrailFilters
 from projects.models import Stage
+from trail.describe import ACTION_GROUPS, ACTION_LABELS
+from trail.models import AuditExport
+from trail.selectors import SYSTEM_PERSON, TrailFilters
 
 FILTER_FIELDS = ("what", "person", "stage", "date_from", "date_to")
 

@@ -13,16 +13,28 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from coproduce.audit.models import AuditEvent, AuditExport, AuditVerification
+from coproduce.audit.models import AuditVerification
 from coproduce.audit.record import record
-from coproduce.audit.verify import ChainResult, verify_chain
-from decisions.records import exports
-from decisions.records.selectors import TrailFilters, last_sequence
+from coproduce.audit.verify import (
+    ChainResult,
+    Head,
+    known_chains,
+    problem_in_words,
+    verify_chain,
+)
+from decisions.models import DecisionRecord
 from participants.models import User
+from participants.notifications.models import Kind
+from participants.notifications.services import notify
 from projects import permissions
-from projects.models import Project
+from projects.models import Project, Role
+from trail import exports
+from trail.models import AuditExport
+from trail.selectors import TrailFilters, last_sequence
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +113,7 @@ def trail_export(
             },
         )
         if job is not None:
-            from decisions.records.tasks import audit_export_run
+            from trail.tasks import audit_export_run
 
             job_id = str(job.pk)
             transaction.on_commit(lambda: audit_export_run.delay(job_id))
@@ -192,7 +204,16 @@ def exports_delete_expired() -> int:
     return expired
 
 
-# --- Checking the chain -----------------------------------------------------------
+# --- Checking the chain and its anchors -------------------------------------------
+
+
+def decision_anchors(project_id: object) -> list[Head]:
+    """The heads the project's decision records carry: each one fixes the chain's
+    length at the time of its decision."""
+    texts = DecisionRecord.objects.filter(stage__project_id=project_id).values_list(
+        "trail_head", flat=True
+    )
+    return [head for head in map(Head.parse, texts) if head is not None]
 
 
 def _store_result(check: AuditVerification, result: ChainResult) -> AuditVerification:
@@ -201,6 +222,10 @@ def _store_result(check: AuditVerification, result: ChainResult) -> AuditVerific
     check.intact = result.intact
     check.first_bad_sequence = result.first_bad_sequence
     check.problem = result.problem
+    # Only a chain found intact gives an anchor: later checks hold it to this head.
+    if result.intact and result.head is not None:
+        check.head_sequence = result.head.sequence
+        check.head_hash = result.head.hash
     check.save(
         update_fields=[
             "finished_at",
@@ -208,19 +233,37 @@ def _store_result(check: AuditVerification, result: ChainResult) -> AuditVerific
             "intact",
             "first_bad_sequence",
             "problem",
+            "head_sequence",
+            "head_hash",
         ]
+    )
+    details: dict[str, object] = {"intact": result.intact}
+    if result.intact and result.head is not None:
+        details.update(sequence=result.head.sequence, hash=result.head.hash)
+    if not result.intact:
+        details.update(problem=result.problem, first_bad_sequence=result.first_bad_sequence)
+    requested_by = check.requested_by if check.requested_by_id else None
+    record(
+        action="trail.verified",
+        actor=requested_by,
+        project_id=check.project_id,
+        details=details,
     )
     return check
 
 
 def trail_verify(*, actor: User, project: Project) -> AuditVerification:
-    """Check the project's chain now, or queue the check when the chain is long."""
+    """Check the project's chain now, or queue the check when the chain is long.
+
+    The check is recorded in the trail ("trail.verified") when it finishes, with what
+    it found: the head it saw, or the first entry that does not match.
+    """
     _deny(permissions.can_read_audit_trail(actor, project))
     background = last_sequence(project.pk) > verify_in_request_limit()
     with transaction.atomic():
         check = AuditVerification.objects.create(project_id=project.pk, requested_by=actor)
         if background:
-            from decisions.records.tasks import audit_verification_run
+            from trail.tasks import audit_verification_run
 
             check_id = check.pk
             transaction.on_commit(lambda: audit_verification_run.delay(check_id))
@@ -229,24 +272,93 @@ def trail_verify(*, actor: User, project: Project) -> AuditVerification:
 
 
 def verification_run(*, verification_id: int) -> AuditVerification | None:
-    """Run a queued check and keep its result. Running it twice does no harm."""
+    """Run a queued check, keep its result and record it. Running it twice does no harm."""
     check = AuditVerification.objects.filter(pk=verification_id).first()
     if check is None or check.finished_at is not None:
         return check
     # Read outside a transaction: a long walk must not hold locks on the trail.
-    result = verify_chain(check.project_id)
+    anchors = decision_anchors(check.project_id) if check.project_id else []
+    result = verify_chain(check.project_id, anchors)
     with transaction.atomic():
-        locked = AuditVerification.objects.select_for_update().get(pk=check.pk)
+        locked = (
+            AuditVerification.objects.select_for_update(of=("self",))
+            .select_related("requested_by")
+            .get(pk=check.pk)
+        )
         if locked.finished_at is not None:
             return locked
         return _store_result(locked, result)
 
 
 def chains_verify_all() -> list[AuditVerification]:
-    """Check every chain (the scheduled nightly check, by the system) and keep the results."""
+    """Check every chain (the scheduled nightly check, by the system), keep and record the
+    results, and send each project's head to its observers."""
     checks = []
-    chains = AuditEvent.objects.order_by().values_list("project_id", flat=True).distinct()
-    for project_id in chains:
+    for project_id in known_chains():
         check = AuditVerification.objects.create(project_id=project_id, requested_by=None)
-        checks.append(verification_run(verification_id=check.pk) or check)
+        check = verification_run(verification_id=check.pk) or check
+        checks.append(check)
+        if project_id is not None:
+            anchor_send(check=check)
     return checks
+
+
+def anchor_send(*, check: AuditVerification) -> int:
+    """Tell the project's observers the head its nightly check saw (or what went wrong).
+
+    Kept outside the database (in their email and on a page they can print), the head
+    contradicts a trail later shortened inside it. Sent once per check: running it
+    twice does no harm. The check itself was recorded in the trail ("trail.verified").
+    """
+    project = Project.objects.filter(pk=check.project_id).first()
+    if project is None or check.finished_at is None:
+        return 0
+    observers = list(
+        User.objects.filter(
+            memberships__project=project,
+            memberships__role=Role.OBSERVER,
+            memberships__left_at__isnull=True,
+        ).distinct()
+    )
+    if not observers:
+        return 0
+    when = timezone.localtime(check.finished_at)
+    if check.intact:
+        subject = _("The audit trail of %(project)s was checked: nothing changed") % {
+            "project": project.title
+        }
+        body = _(
+            "Tonight's check of the audit trail of %(project)s found nothing changed or "
+            "removed. Keep this email: it records where the trail stood on %(when)s.\n\n"
+            "Newest entry: %(sequence)s\nIts fingerprint (hash): %(hash)s\n\n"
+            "If a later check, an export or this page ever shows the trail ending before "
+            "entry %(sequence)s, or a different fingerprint for it, tell your information "
+            "governance lead."
+        ) % {
+            "project": project.title,
+            "when": f"{when:%d %B %Y, %H:%M}",
+            "sequence": check.head_sequence,
+            "hash": check.head_hash,
+        }
+    else:
+        subject = _("The audit trail of %(project)s: the check found a problem") % {
+            "project": project.title
+        }
+        body = _(
+            "Tonight's check of the audit trail of %(project)s found a problem: %(problem)s. "
+            "Something in the record was changed outside the portal. Tell your information "
+            "governance lead, and keep any exports and emails about the trail you have."
+        ) % {
+            "project": project.title,
+            "problem": problem_in_words(check.problem, check.first_bad_sequence),
+        }
+    with transaction.atomic():
+        keys = notify(
+            recipients=observers,
+            kind=Kind.TRAIL_CHECKED,
+            key=f"trail_checked:{check.pk}",
+            subject=subject,
+            body=body,
+            link=reverse("trail:anchors", kwargs={"project_id": project.pk}),
+        )
+    return len(keys)

@@ -1,14 +1,14 @@
 """Background work of the audit trail: large exports, long chain checks, the clean-up.
 
 Thin and idempotent: each task calls a service, and running one twice does no harm.
-The worker must import this module: `CELERY_IMPORTS` in the settings names it.
+The worker finds this module itself (`trail` is an installed app).
 """
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from decisions.records import services
+from trail import services
 
 
 @shared_task

@@ -17,19 +17,13 @@ from coproduce.audit.record import record
 
 
 @pytest.fixture(autouse=True)
-def _records_urls(settings) -> None:  # type: ignore[no-untyped-def]
-    """Serve the trail's pages (coproduce/urls.py includes them at the same address)."""
-    settings.ROOT_URLCONF = "tests.records.urls"
-
-
-@pytest.fixture(autouse=True)
 def _private_exports_folder(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Export files in a folder of the test's own."""
     settings.VAR_DIR = tmp_path / "var"
 
 
 def trail_url(name: str, project, **kwargs: object) -> str:  # type: ignore[no-untyped-def]
-    return reverse(f"records:{name}", kwargs={"project_id": project.pk, **kwargs})
+    return reverse(f"trail:{name}", kwargs={"project_id": project.pk, **kwargs})
 
 
 @pytest.fixture

@@ -1,43 +1,90 @@
-"""Every service that changes state writes its audit event.
+"""Every service that changes state writes its audit event, and only registered ones.
 
-Each public function of the service modules below is either a write, listed in WRITES
-with a way to run it and the events it must write, or a read, listed in READS. A new
-service that is in neither list fails `test_every_service_is_listed`, and a write
-that stops recording fails `test_each_write_records_its_event`. A service package
-(decisions.services) is walked module by module: its services are named as the package
-exports them, and `test_a_service_package_exports_each_of_its_services` fails for one
-it does not export.
+The service modules are found, not listed: every module or package named `services`
+in every app of this repository (walking the apps' packages), so a new one is covered
+the day it is written. Each public function of them is either a write, listed in
+WRITES with a way to run it and the events it must write; a read, listed in READS; or
+bookkeeping that is deliberately not audited, listed in UNAUDITED with the reason. A
+new service in none of them fails `test_every_service_is_listed`, and a write that
+stops recording fails `test_each_write_records_its_event`. Every event name a service
+module spells out must be in the registry (coproduce/audit/events.py):
+`test_every_event_name_in_a_service_is_registered`. A service package
+(decisions.services) is walked module by module: its services are named as the
+package exports them, and `test_a_service_package_exports_each_of_its_services` fails
+for one it does not export.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import pkgutil
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 
 import pytest
+from django.apps import apps
 from django.utils import timezone
 
 import decisions.services
+import participants.notifications.services
 import participants.services
-import projects.services
+from coproduce.audit.events import EVENT_TYPES
 from coproduce.audit.models import AuditEvent
 from participants.models import User
 from projects import services
 from projects.models import Membership, Project, Stage
 from tests.factories import UserFactory
+from trail import services as trail_services
+from trail.selectors import TrailFilters
 
 pytestmark = pytest.mark.django_db
 
-# The modules whose functions change state. Add an app's services here when it has some.
-SERVICE_MODULES: tuple[ModuleType, ...] = (
-    projects.services,
-    participants.services,
-    decisions.services,
-)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _own_apps() -> list[str]:
+    """The installed apps whose code is in this repository (not in the virtualenv)."""
+    names = []
+    for config in apps.get_app_configs():
+        path = Path(config.path).resolve()
+        if path.is_relative_to(ROOT) and not {".venv", "site-packages"} & set(path.parts):
+            names.append(config.name)
+    return names
+
+
+def _find_service_modules() -> tuple[ModuleType, ...]:
+    """Every module or package named `services` in this repository's apps."""
+    found: dict[str, ModuleType] = {}
+    for app in _own_apps():
+        package = importlib.import_module(app)
+        for info in pkgutil.walk_packages(package.__path__, prefix=f"{app}."):
+            if ".migrations" in info.name:
+                continue
+            if info.name.rsplit(".", 1)[-1] == "services" and not any(
+                info.name.startswith(name + ".") for name in found
+            ):
+                found[info.name] = importlib.import_module(info.name)
+    return tuple(found[name] for name in sorted(found))
+
+
+SERVICE_MODULES: tuple[ModuleType, ...] = _find_service_modules()
+
+
+def test_the_service_modules_are_found_by_walking_the_apps() -> None:
+    """Guard against a walk that finds nothing (and so checks nothing)."""
+    names = {module.__name__ for module in SERVICE_MODULES}
+    assert {
+        "participants.services",
+        "participants.notifications.services",
+        "projects.services",
+        "decisions.services",
+        "trail.services",
+    } <= names
 
 
 @dataclass
@@ -334,6 +381,69 @@ WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
         {"account.signed_up"},
     ),
     **{f"decisions.services.{name}": entry for name, entry in DECISION_WRITES.items()},
+    "participants.notifications.services.preferences_update": (
+        lambda c: (
+            lambda: participants.notifications.services.preferences_update(
+                actor=c.member, user=c.member, choices={"reply": "off"}
+            )
+        ),
+        {"notification_preferences.updated"},
+    ),
+    "participants.notifications.services.unsubscribe": (
+        lambda c: (
+            lambda: participants.notifications.services.unsubscribe(user=c.member, kind="reply")
+        ),
+        {"notifications.unsubscribed"},
+    ),
+    "trail.services.trail_export": (
+        lambda c: (
+            lambda: trail_services.trail_export(
+                actor=c.facilitator, project=c.project, filters=TrailFilters(), export_format="csv"
+            )
+        ),
+        {"trail.exported"},
+    ),
+    "trail.services.trail_verify": (
+        lambda c: lambda: trail_services.trail_verify(actor=c.facilitator, project=c.project),
+        {"trail.verified"},
+    ),
+    "trail.services.verification_run": (
+        lambda c: (
+            lambda check=_queued_check(c): trail_services.verification_run(verification_id=check.pk)
+        ),
+        {"trail.verified"},
+    ),
+    "trail.services.chains_verify_all": (
+        lambda c: trail_services.chains_verify_all,
+        {"trail.verified"},
+    ),
+}
+
+
+def _queued_check(cast: Cast):  # type: ignore[no-untyped-def]
+    from coproduce.audit.models import AuditVerification
+
+    return AuditVerification.objects.create(project_id=cast.project.pk, requested_by=None)
+
+
+# Writes that are deliberately not audited: bookkeeping of something already recorded,
+# or of a person's own inbox. Each with its reason.
+UNAUDITED = {
+    "participants.notifications.services.notify": "called inside the service whose event "
+    "says what happened; the notification rows are its delivery",
+    "participants.notifications.services.notification_mark_read": "a person's own inbox",
+    "participants.notifications.services.notifications_mark_all_read": "a person's own inbox",
+    "participants.notifications.services.notifications_withdraw": "delivery bookkeeping of "
+    "a change already recorded",
+    "participants.notifications.services.notifications_email": "delivery bookkeeping "
+    "(when an email went)",
+    "participants.notifications.services.notifications_email_unsent": "delivery bookkeeping",
+    "participants.notifications.services.digest_send": "delivery bookkeeping",
+    "participants.notifications.services.digests_send": "delivery bookkeeping",
+    "trail.services.export_run": "the progress of an export already recorded as trail.exported",
+    "trail.services.exports_delete_expired": "removes expired export files (not the trail)",
+    "trail.services.anchor_send": "tells observers about a check already recorded as "
+    "trail.verified",
 }
 # Functions of the service modules that change nothing.
 READS = {
@@ -344,6 +454,17 @@ READS = {
     "decisions.services.validate_ballot",
     "decisions.services.own_ballot",
     "decisions.services.electorate_at_opening",
+    "participants.notifications.services.local_when",
+    "participants.notifications.services.preferences_for",
+    "participants.notifications.services.unsubscribe_label",
+    "participants.notifications.services.unsubscribe_token",
+    "participants.notifications.services.unsubscribe_token_read",
+    "participants.notifications.services.unsubscribe_url",
+    "trail.services.decision_anchors",
+    "trail.services.export_file",
+    "trail.services.exports_folder",
+    "trail.services.stream_limit",
+    "trail.services.verify_in_request_limit",
 }
 
 
@@ -369,12 +490,55 @@ def _public_functions(module: ModuleType) -> set[str]:
 
 def test_every_service_is_listed() -> None:
     found = set().union(*(_public_functions(module) for module in SERVICE_MODULES))
-    unlisted = found - set(WRITES) - READS
+    unlisted = found - set(WRITES) - READS - set(UNAUDITED)
     assert not unlisted, (
         f"New services {sorted(unlisted)}: list each in WRITES (with the audit event it "
         "writes) or, if it changes nothing, in READS."
     )
-    assert not (set(WRITES) | READS) - found, "Listed services that no longer exist"
+    listed = set(WRITES) | READS | set(UNAUDITED)
+    assert not listed - found, "Listed services that no longer exist"
+    assert len(listed) == len(WRITES) + len(READS) + len(UNAUDITED), "Listed twice"
+
+
+# An event name as services spell it: "stage.opened", "proposals.carried_forward".
+_EVENT_NAME = re.compile(r"[a-z_]+\.[a-z_]+")
+_EVENT_PREFIXES = {name.split(".")[0] for name in EVENT_TYPES}
+
+
+def _module_files(module: ModuleType) -> list[Path]:
+    if hasattr(module, "__path__"):
+        return sorted(Path(module.__path__[0]).rglob("*.py"))
+    return [Path(str(module.__file__))]
+
+
+def test_every_event_name_in_a_service_is_registered() -> None:
+    """Names written in code (in `record(action=...)` or in a table of transitions) are in
+    the registry, even on paths no test runs."""
+    unknown = []
+    for module in SERVICE_MODULES:
+        for file in _module_files(module):
+            for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+                if (
+                    isinstance(node, ast.Constant)
+                    and isinstance(node.value, str)
+                    and _EVENT_NAME.fullmatch(node.value)
+                    and node.value.split(".")[0] in _EVENT_PREFIXES
+                    and node.value not in EVENT_TYPES
+                ):
+                    unknown.append(f"{file.relative_to(ROOT)}:{node.lineno} {node.value}")
+    assert not unknown, f"Event names not in coproduce/audit/events.py: {unknown}"
+
+
+def test_the_check_of_event_names_would_see_a_typo() -> None:
+    source = 'record(action="stage.openned", actor=None)'
+    constants = [
+        node.value
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ]
+    assert "stage.openned" in constants
+    assert _EVENT_NAME.fullmatch("stage.openned")
+    assert "stage.openned" not in EVENT_TYPES
 
 
 def test_a_service_package_exports_each_of_its_services() -> None:
@@ -400,7 +564,9 @@ def test_each_write_records_its_event(
     last = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     run()
     written = list(AuditEvent.objects.filter(pk__gt=last).order_by("pk"))
+    assert expected <= set(EVENT_TYPES), f"{service}: expects unregistered event types"
     assert expected <= {event.action for event in written}, (service, written)
+    assert {event.action for event in written} <= set(EVENT_TYPES)
     for event in written:
         assert event.request_id == ""  # outside a request: none to group by
         assert event.hash

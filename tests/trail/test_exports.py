@@ -14,12 +14,13 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from coproduce.audit.models import AuditEvent, AuditExport
+from coproduce.audit.models import AuditEvent
 from coproduce.audit.record import event_hash, record
-from decisions.records import exports, selectors, services
 from participants.models import User
 from projects.models import Project
-from tests.records.conftest import add_events, trail_url
+from tests.trail.conftest import add_events, trail_url
+from trail import exports, selectors, services
+from trail.models import AuditExport
 
 pytestmark = pytest.mark.django_db
 
@@ -28,14 +29,39 @@ def _export(client, project: Project, export_format: str = "csv", query: str = "
     return client.post(trail_url("export", project), {"format": export_format, "query": query})
 
 
-def _csv_rows(response) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+def _csv_rows(response, *, with_head: bool = False) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+    """The export's rows; the last one, the chain's head, only if asked for."""
     body = b"".join(response.streaming_content).decode("utf-8-sig")
-    return list(csv.DictReader(io.StringIO(body, newline="")))
+    rows = list(csv.DictReader(io.StringIO(body, newline="")))
+    assert rows[-1]["action"] == "trail.head"
+    return rows if with_head else rows[:-1]
 
 
-def _jsonl_rows(response) -> list[dict]:  # type: ignore[no-untyped-def]
+def _jsonl_rows(response, *, with_head: bool = False) -> list[dict]:  # type: ignore[no-untyped-def]
     body = b"".join(response.streaming_content).decode()
-    return [json.loads(line) for line in body.splitlines()]
+    rows = [json.loads(line) for line in body.splitlines()]
+    assert rows[-1]["action"] == "trail.head"
+    return rows if with_head else rows[:-1]
+
+
+@pytest.mark.parametrize("export_format", ["csv", "jsonl"])
+def test_every_export_ends_with_the_head_of_the_trail_it_covers(
+    client, project: Project, manager: User, export_format: str
+) -> None:
+    """Kept outside the portal, that last row contradicts a trail later shortened."""
+    newest = AuditEvent.objects.filter(project_id=project.pk).latest("sequence")
+    client.force_login(manager)
+    response = _export(client, project, export_format, query="what=group:people")
+    rows = (_csv_rows if export_format == "csv" else _jsonl_rows)(response, with_head=True)
+    head = rows[-1]
+    # Filtered or not, the head is the whole chain's newest entry before the export.
+    assert int(head["sequence"]) == newest.sequence
+    assert head["hash"] == newest.hash
+    expected = f"newest entry when this export was made: entry {newest.sequence}"
+    assert expected in head["description"]
+    assert AuditEvent.objects.filter(project_id=project.pk).latest("sequence").action == (
+        "trail.exported"
+    )
 
 
 def test_a_csv_export_streams_every_event_oldest_first(
@@ -165,11 +191,11 @@ def test_odd_identifiers_are_quoted_properly(client, project: Project, manager: 
         pk = 'a,b"c\nd'
 
     with transaction.atomic():
-        record(action="odd.happened", actor=manager, project_id=project.pk, target=Odd())
+        record(action="comment.hidden", actor=manager, project_id=project.pk, target=Odd())
     client.force_login(manager)
     rows = _csv_rows(_export(client, project))
     assert rows[-1]["object_id"] == 'a,b"c\nd'
-    assert rows[-1]["action"] == "odd.happened"
+    assert rows[-1]["action"] == "comment.hidden"
     assert rows[-1]["object_type"] == "odd"
 
 
@@ -257,7 +283,8 @@ def test_a_large_export_is_prepared_in_the_background(
     assert download.status_code == 200
     assert download["Content-Disposition"].startswith('attachment; filename="record-')
     lines = b"".join(download.streaming_content).decode().splitlines()
-    assert len(lines) == job.rows_total
+    assert len(lines) == job.rows_total + 1  # and the head of the trail, last
+    assert json.loads(lines[-1])["sequence"] == event.details["up_to"]
     assert services.export_run(export_id=job.pk).status == "ready"  # a second run does nothing
 
 

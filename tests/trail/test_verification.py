@@ -12,10 +12,10 @@ from django.db import transaction
 
 from coproduce.audit.models import AuditEvent, AuditVerification
 from coproduce.audit.record import event_hash, record
-from decisions.records import services
 from participants.models import User
 from projects.models import Project
-from tests.records.conftest import add_events, trail_url
+from tests.trail.conftest import add_events, trail_url
+from trail import services
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +30,14 @@ def test_an_observer_checks_the_record_and_sees_the_result(
     assert check.intact
     assert check.requested_by == manager
     assert check.finished_at
-    events = AuditEvent.objects.filter(project_id=project.pk).count()
+    # The check is recorded in the trail, after the entries it checked.
+    recorded = AuditEvent.objects.filter(project_id=project.pk).latest("sequence")
+    assert recorded.action == "trail.verified"
+    assert recorded.actor_id == manager.pk
+    events = recorded.sequence - 1
     assert check.events_checked == events
+    assert recorded.details == {"intact": True, "sequence": events, "hash": check.head_hash}
+    assert check.head_sequence == events
     page = client.get(response["Location"])
     assert "nothing in the record has been changed or removed" in page.text
     assert "No changes found" in page.text
@@ -101,7 +107,12 @@ def test_the_hash_has_not_changed_with_the_faster_encoder(project: Project) -> N
     """Stored chains stay valid: the hash is the same canonical JSON as before."""
     add_events(project, None, 3)
     with transaction.atomic():
-        record(action="odd.thing", actor=None, project_id=project.pk, details={"é": [1, None, 2.5]})
+        record(
+            action="trail.exported",
+            actor=None,
+            project_id=project.pk,
+            details={"é": [1, None, 2.5]},
+        )
     for event in AuditEvent.objects.filter(project_id=project.pk):
         content = {
             "project_id": str(event.project_id),

@@ -25,6 +25,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.utils.translation import gettext_noop as N_
 
+from coproduce.audit.events import EVENT_TYPES, Audience, names_seen_by
 from coproduce.audit.models import SYSTEM_LABEL
 
 # Every action whose events could tie a vote to a person by time or order.
@@ -34,7 +35,11 @@ STAGE_DETAIL_KEYS = ("stage", "stage_id", "from_stage")
 
 
 def is_secret(action: str) -> bool:
-    return action.startswith(BALLOT_PREFIX)
+    """Whether events of this action are shown only as a count for each day."""
+    found = EVENT_TYPES.get(action)
+    return action.startswith(BALLOT_PREFIX) or (
+        found is not None and found.seen_by == Audience.COUNTS_ONLY
+    )
 
 
 class EventLike(Protocol):
@@ -158,35 +163,9 @@ ACTION_GROUPS: dict[str, tuple[Any, tuple[str, ...]]] = {
     "decisions": (gettext_lazy("Decision records"), ("decision.",)),
     "record": (gettext_lazy("Exports of this record"), ("trail.",)),
 }
+# One kind of entry to filter by: each event type the registry offers in the filter.
 ACTION_LABELS: dict[str, Any] = {
-    "project.created": gettext_lazy("Project started"),
-    "project.updated": gettext_lazy("Project details changed"),
-    "stage.created": gettext_lazy("Stage added"),
-    "stage.updated": gettext_lazy("Stage settings changed"),
-    "stage.deleted": gettext_lazy("Stage removed"),
-    "stage.moved": gettext_lazy("Stage moved"),
-    "stage.opened": gettext_lazy("Stage opened"),
-    "stage.voting_opened": gettext_lazy("Voting opened"),
-    "stage.closed": gettext_lazy("Stage or voting closed"),
-    "membership.started": gettext_lazy("Someone joined"),
-    "membership.left": gettext_lazy("Someone left"),
-    "membership.removed": gettext_lazy("Someone was removed"),
-    "invitation.sent": gettext_lazy("Invitation sent"),
-    "invitation.revoked": gettext_lazy("Invitation withdrawn"),
-    "invitation.accepted": gettext_lazy("Invitation accepted"),
-    "proposal.created": gettext_lazy("Proposal added"),
-    "proposal.edited": gettext_lazy("Proposal edited"),
-    "proposal.withdrawn": gettext_lazy("Proposal withdrawn"),
-    "proposal.hidden": gettext_lazy("Proposal hidden"),
-    "proposal.merged": gettext_lazy("Proposals combined"),
-    "proposals.carried_forward": gettext_lazy("Proposals carried forward"),
-    "comment.created": gettext_lazy("Comment added"),
-    "comment.edited": gettext_lazy("Comment edited"),
-    "comment.deleted": gettext_lazy("Comment deleted"),
-    "comment.hidden": gettext_lazy("Comment hidden"),
-    "decision.recorded": gettext_lazy("Decision recorded"),
-    "decision.note_written": gettext_lazy("Reasons for a decision written"),
-    "trail.exported": gettext_lazy("Record exported"),
+    name: gettext_lazy(found.label) for name, found in EVENT_TYPES.items() if found.label
 }
 
 
@@ -234,6 +213,12 @@ def _stage_place(event: EventLike, context: DescribeContext) -> tuple[str, Place
 
 # --- Sentences --------------------------------------------------------------------
 
+
+def _registered(action: str) -> str:
+    """The registry's sentence for an event type (coproduce/audit/events.py)."""
+    return EVENT_TYPES[action].sentence
+
+
 Sentence = tuple[str, dict[str, Any]]
 Writer = Callable[[EventLike, DescribeContext], Sentence]
 
@@ -258,7 +243,7 @@ def _project_updated(event: EventLike, context: DescribeContext) -> Sentence:
             "status": _word(PROJECT_STATUS, str(status[1]), words)
         }
     changed = [name for name in details.get("changed", []) if name != "status"]
-    return words(N_("Project details changed by %(actor)s (%(fields)s)")), {
+    return words(_registered("project.updated")), {
         "fields": _field_list(changed, words) or words(N_("no details given"))
     }
 
@@ -268,7 +253,7 @@ def _stage_updated(event: EventLike, context: DescribeContext) -> Sentence:
     details = _details(event)
     changed = [name for name in details if name != "texts_changed"]
     changed += list(details.get("texts_changed", []))
-    return words(N_("Settings of '%(stage)s' changed by %(actor)s (%(fields)s)")), {
+    return words(_registered("stage.updated")), {
         "fields": _field_list(changed, words) or words(N_("no details given"))
     }
 
@@ -276,12 +261,12 @@ def _stage_updated(event: EventLike, context: DescribeContext) -> Sentence:
 def _stage_closed(event: EventLike, context: DescribeContext) -> Sentence:
     if _details(event).get("from") == "voting":
         return context.words(N_("Voting closed on '%(stage)s' by %(actor)s")), {}
-    return context.words(N_("Stage '%(stage)s' closed by %(actor)s")), {}
+    return context.words(_registered("stage.closed")), {}
 
 
 def _membership_started(event: EventLike, context: DescribeContext) -> Sentence:
     details = _details(event)
-    return context.words(N_("%(person)s joined as %(role)s")), {
+    return context.words(_registered("membership.started")), {
         "person": details.get("person") or event.actor_label,
         "role": _word(ROLE_WITH_ARTICLE, str(details.get("role", "")), context.words),
     }
@@ -309,6 +294,8 @@ def _authenticator(event: EventLike, words: Words) -> dict[str, Any]:
 
 def _proposal_merged(event: EventLike, context: DescribeContext) -> Sentence:
     count = len(_details(event).get("originals", []))
+    if not count:
+        return context.words(_registered("proposal.merged")), {}
     return context.words.plural(
         N_("%(count)s proposal combined into another by %(actor)s"),
         N_("%(count)s proposals combined into one by %(actor)s"),
@@ -318,6 +305,8 @@ def _proposal_merged(event: EventLike, context: DescribeContext) -> Sentence:
 
 def _carried_forward(event: EventLike, context: DescribeContext) -> Sentence:
     count = len(_details(event).get("proposals", []))
+    if not count:
+        return context.words(_registered("proposals.carried_forward")), {}
     return context.words.plural(
         N_("%(count)s proposal carried forward to '%(stage)s' by %(actor)s"),
         N_("%(count)s proposals carried forward to '%(stage)s' by %(actor)s"),
@@ -331,50 +320,47 @@ def _exported(event: EventLike, context: DescribeContext) -> Sentence:
     values = {"format": EXPORT_FORMATS.get(chosen, chosen)}
     if details.get("filters"):
         return context.words(N_("Record exported as %(format)s, filtered, by %(actor)s")), values
-    return context.words(N_("Record exported as %(format)s by %(actor)s")), values
+    return context.words(_registered("trail.exported")), values
 
 
-WRITERS: dict[str, Writer] = {
-    "project.created": _fixed(N_("Project started by %(actor)s")),
+def _verified(event: EventLike, context: DescribeContext) -> Sentence:
+    details = _details(event)
+    if details.get("intact") is False:
+        return context.words(
+            N_("Record checked by %(actor)s: a problem found at entry %(sequence)s")
+        ), {"sequence": details.get("first_bad_sequence") or "?"}
+    return context.words(_registered("trail.verified")), {}
+
+
+# What a sentence of the registry needs from an event's details, beyond actor and stage.
+_EXTRAS: dict[str, Callable[[EventLike, Words], dict[str, Any]]] = {
+    "stage.moved": _position,
+    "membership.left": _person,
+    "membership.removed": _person,
+    "invitation.sent": _role,
+    "invitation.revoked": _role,
+    "invitation.accepted": _role,
+    "profile.updated": _changed_fields,
+    "mfa.authenticator_added": _authenticator,
+    "mfa.authenticator_removed": _authenticator,
+    "mfa.authenticator_reset": _authenticator,
+}
+# Events whose line varies with what happened (a variant of the registry's sentence).
+_VARIANTS: dict[str, Writer] = {
     "project.updated": _project_updated,
-    "stage.created": _fixed(N_("Stage '%(stage)s' added by %(actor)s")),
     "stage.updated": _stage_updated,
-    "stage.deleted": _fixed(N_("Stage '%(stage)s' removed by %(actor)s")),
-    "stage.moved": _fixed(
-        N_("Stage '%(stage)s' moved to position %(position)s by %(actor)s"), _position
-    ),
-    "stage.opened": _fixed(N_("Stage '%(stage)s' opened by %(actor)s")),
-    "stage.voting_opened": _fixed(N_("Voting opened on '%(stage)s' by %(actor)s")),
     "stage.closed": _stage_closed,
     "membership.started": _membership_started,
-    "membership.left": _fixed(N_("%(person)s left the project"), _person),
-    "membership.removed": _fixed(N_("%(person)s removed from the project by %(actor)s"), _person),
-    "invitation.sent": _fixed(N_("Invitation to join as %(role)s sent by %(actor)s"), _role),
-    "invitation.revoked": _fixed(
-        N_("Invitation to join as %(role)s withdrawn by %(actor)s"), _role
-    ),
-    "invitation.accepted": _fixed(
-        N_("Invitation to join as %(role)s accepted by %(actor)s"), _role
-    ),
-    "proposal.created": _fixed(N_("Proposal added by %(actor)s")),
-    "proposal.edited": _fixed(N_("Proposal edited by %(actor)s")),
-    "proposal.withdrawn": _fixed(N_("Proposal withdrawn by its author, %(actor)s")),
-    "proposal.hidden": _fixed(N_("Proposal hidden by %(actor)s")),
     "proposal.merged": _proposal_merged,
     "proposals.carried_forward": _carried_forward,
-    "comment.created": _fixed(N_("Comment added by %(actor)s")),
-    "comment.edited": _fixed(N_("Comment edited by %(actor)s")),
-    "comment.deleted": _fixed(N_("Comment deleted by its author, %(actor)s")),
-    "comment.hidden": _fixed(N_("Comment hidden by %(actor)s")),
-    "decision.recorded": _fixed(N_("Decision for '%(stage)s' recorded by %(actor)s")),
-    "decision.note_written": _fixed(N_("Reasons for the decision written by %(actor)s")),
     "trail.exported": _exported,
-    "profile.updated": _fixed(N_("%(actor)s changed their details (%(fields)s)"), _changed_fields),
-    "account.signed_in": _fixed(N_("%(actor)s signed in")),
-    "account.signed_up": _fixed(N_("%(actor)s made an account")),
-    "mfa.authenticator_added": _fixed(N_("%(actor)s switched on %(kind)s"), _authenticator),
-    "mfa.authenticator_removed": _fixed(N_("%(actor)s switched off %(kind)s"), _authenticator),
-    "mfa.authenticator_reset": _fixed(N_("%(actor)s made new %(kind)s"), _authenticator),
+    "trail.verified": _verified,
+}
+# One writer for each event type shown one by one: the registry's sentence, or its variant.
+WRITERS: dict[str, Writer] = {
+    name: _VARIANTS.get(name) or _fixed(found.sentence, _EXTRAS.get(name))
+    for name, found in EVENT_TYPES.items()
+    if found.seen_by != Audience.COUNTS_ONLY
 }
 
 
@@ -485,18 +471,13 @@ def describe(event: EventLike, context: DescribeContext) -> Line:
 
 # --- The members' history: what happened to the project, never who ----------------
 
-MEMBER_HISTORY_PREFIXES = ("project.", "stage.", "membership.", "decision.")
+# The events everyone in the project sees, in the members' history (never who).
+MEMBER_HISTORY_ACTIONS = names_seen_by(Audience.MEMBERS)
 
 _MEMBER_MESSAGES = {
-    "project.created": N_("The project started"),
-    "stage.created": N_("Stage '%(stage)s' was added"),
-    "stage.updated": N_("The settings of '%(stage)s' were changed"),
-    "stage.deleted": N_("Stage '%(stage)s' was removed"),
-    "stage.moved": N_("The stages were put in a new order"),
-    "stage.opened": N_("Stage '%(stage)s' opened"),
-    "stage.voting_opened": N_("Voting opened on '%(stage)s'"),
-    "decision.recorded": N_("The decision for '%(stage)s' was recorded"),
-    "decision.note_written": N_("The reasons for a decision were written"),
+    name: found.member_sentence
+    for name, found in EVENT_TYPES.items()
+    if found.seen_by == Audience.MEMBERS and found.member_sentence
 }
 
 
@@ -516,13 +497,9 @@ def _member_sentence(event: EventLike, context: DescribeContext) -> Sentence:
         if details.get("from") == "voting":
             return words(N_("Voting closed on '%(stage)s'")), {}
         return words(N_("Stage '%(stage)s' closed")), {}
-    if event.action == "membership.started":
-        return words(N_("%(someone)s joined the project")), someone
-    if event.action in ("membership.left", "membership.removed"):
-        # Left or removed read the same: how someone went is theirs to tell.
-        return words(N_("%(someone)s left the project")), someone
     if event.action in _MEMBER_MESSAGES:
-        return words(_MEMBER_MESSAGES[event.action]), {}
+        message = _MEMBER_MESSAGES[event.action]
+        return words(message), someone if "%(someone)s" in message else {}
     return "%(what)s", {"what": _action_in_words(event.action)}
 
 
@@ -539,18 +516,9 @@ def describe_for_members(event: EventLike, context: DescribeContext) -> Line:
 # --- Votes -----------------------------------------------------------------------
 
 _BALLOT_MESSAGES = {
-    "ballot.cast": (
-        N_("%(count)s member voted in '%(stage)s'"),
-        N_("%(count)s members voted in '%(stage)s'"),
-    ),
-    "ballot.changed": (
-        N_("%(count)s member changed their vote in '%(stage)s'"),
-        N_("%(count)s members changed their vote in '%(stage)s'"),
-    ),
-    "ballot.withdrawn": (
-        N_("%(count)s member withdrew their vote in '%(stage)s'"),
-        N_("%(count)s members withdrew their vote in '%(stage)s'"),
-    ),
+    name: (found.sentence, found.plural)
+    for name, found in EVENT_TYPES.items()
+    if found.seen_by == Audience.COUNTS_ONLY
 }
 
 

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from decisions.records.describe import (
+from coproduce.audit.events import EVENT_TYPES, Audience
+from trail.describe import (
     WRITERS,
     DescribeContext,
     Place,
@@ -168,6 +169,22 @@ def test_every_known_action_has_a_line_that_names_no_placeholder() -> None:
         assert text
 
 
+def test_every_registered_event_type_reads_as_a_sentence_and_only_those_have_writers() -> None:
+    shown_one_by_one = {
+        name for name, found in EVENT_TYPES.items() if found.seen_by != Audience.COUNTS_ONLY
+    }
+    assert set(WRITERS) == shown_one_by_one
+    for name, found in EVENT_TYPES.items():
+        if found.seen_by == Audience.COUNTS_ONLY:
+            continue
+        line = describe(Event(name), CONTEXT).text
+        assert line
+        assert "%(" not in line
+        if "%(" not in found.sentence.replace("%(actor)s", ""):
+            # A sentence with no other placeholder reads exactly as the registry has it.
+            assert line == found.sentence % {"actor": "Warm Lark"}
+
+
 def test_an_unknown_action_gets_a_sensible_line() -> None:
     assert describe(Event("decision.record_published"), CONTEXT).text == (
         "Decision record published by Warm Lark"
@@ -240,13 +257,13 @@ def test_votes_read_as_a_count_of_members() -> None:
         action="ballot.cast", members=1, stage_title=place.title, stage=place, words=words
     )
     three = describe_ballot_day(
-        action="ballot.changed", members=3, stage_title="X", stage=None, words=words
+        action="ballot.cast", members=3, stage_title="X", stage=None, words=words
     )
     odd = describe_ballot_day(
         action="ballot.spoiled", members=2, stage_title="X", stage=None, words=words
     )
     assert one.text == "1 member voted in 'Priority setting'"
-    assert three.text == "3 members changed their vote in 'X'"
+    assert three.text == "3 members voted in 'X'"
     assert odd.text == "2 members in 'X': Ballot spoiled"
 
 

@@ -12,13 +12,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from coproduce.audit.models import AuditEvent, AuditExport
+from coproduce.audit.models import AuditEvent
 from coproduce.audit.record import record
-from decisions.records import selectors
 from participants.models import User
 from projects import services as project_services
 from projects.models import Project
-from tests.records.conftest import add_events, trail_url
+from tests.trail.conftest import add_events, trail_url
+from trail import selectors
+from trail.models import AuditExport
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +47,7 @@ PAGES = {
 
 def _manager_export(project: Project, manager: User) -> AuditExport:
     """A finished background export the manager asked for, with its file."""
-    from decisions.records import exports, services
+    from trail import exports, services
 
     now = timezone.now()
     job = AuditExport.objects.create(
@@ -103,9 +104,9 @@ def test_hidden_and_missing_projects_give_the_same_404(
     client.force_login(outsider)
     hidden = client.get(trail_url("trail", project))
     missing = client.get(
-        reverse("records:trail", kwargs={"project_id": "3f1e2f3a-0000-4000-8000-000000000000"})
+        reverse("trail:trail", kwargs={"project_id": "3f1e2f3a-0000-4000-8000-000000000000"})
     )
-    nonsense = client.get(reverse("records:trail", kwargs={"project_id": "nope"}))
+    nonsense = client.get(reverse("trail:trail", kwargs={"project_id": "nope"}))
     assert hidden.status_code == missing.status_code == nonsense.status_code == 404
 
 

@@ -9,27 +9,16 @@ from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from decisions.records import exports, selectors, services
-from decisions.records.forms import FILTER_FIELDS, ExportForm, TrailFilterForm
+from coproduce.audit.verify import chain_head, problem_in_words
 from projects import permissions
 from projects import selectors as project_selectors
 from projects.models import Stage
 from projects.selectors import ProjectAccess
 from projects.views import project_page
-
-# What `verify_chain` says went wrong, in words for the page (and for translation).
-PROBLEMS = {
-    "an event is missing before it": gettext_lazy("an entry before it is missing"),
-    "its link to the previous event": gettext_lazy("it no longer links to the entry before it"),
-    "its content was changed": gettext_lazy("its content was changed"),
-}
-
-
-def _problem(text: str) -> str:
-    return str(PROBLEMS.get(text, text))
+from trail import exports, selectors, services
+from trail.forms import FILTER_FIELDS, ExportForm, TrailFilterForm
 
 
 def _require(allowed: bool) -> None:
@@ -79,7 +68,7 @@ def trail(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
     )
     return render(
         request,
-        "records/trail.html",
+        "trail/trail.html",
         {
             "project": project,
             "access": access,
@@ -94,7 +83,11 @@ def trail(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
             "first_page": request.GET.get("before") is None and request.GET.get("after") is None,
             "check_pending": latest is not None and latest.pending,
             "last_check": last_result,
-            "last_check_problem": _problem(last_result.problem) if last_result else "",
+            "last_check_problem": (
+                problem_in_words(last_result.problem, last_result.first_bad_sequence)
+                if last_result
+                else ""
+            ),
             "export_form": ExportForm(initial={"query": query}),
             "my_exports": selectors.exports_for(request.user, project.pk),
             "stream_limit": services.stream_limit(),
@@ -117,7 +110,7 @@ def history(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
     ballots = selectors.ballot_days(project.pk, selectors.TrailFilters(), limit=60)
     return render(
         request,
-        "records/history.html",
+        "trail/history.html",
         {
             "project": project,
             "access": access,
@@ -149,10 +142,10 @@ def verify(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
     else:
         messages.error(
             request,
-            _("The check found a problem: entry %(number)s does not match (%(problem)s).")
-            % {"number": check.first_bad_sequence, "problem": _problem(check.problem)},
+            _("The check found a problem: %(problem)s.")
+            % {"problem": problem_in_words(check.problem, check.first_bad_sequence)},
         )
-    return redirect("records:trail", project_id=access.project.pk)
+    return redirect("trail:trail", project_id=access.project.pk)
 
 
 @project_page
@@ -163,7 +156,7 @@ def export(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
     form = ExportForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a file type for the export."))
-        return redirect("records:trail", project_id=project.pk)
+        return redirect("trail:trail", project_id=project.pk)
     stages = project_selectors.project_stages(project)
     filter_form = _filter_form(access, QueryDict(form.cleaned_data["query"]), stages)
     filters = filter_form.filters(timezone.get_current_timezone_name())
@@ -172,7 +165,7 @@ def export(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
         actor=request.user, project=project, filters=filters, export_format=export_format
     )
     if requested.job is not None:
-        return redirect("records:export_status", project_id=project.pk, export_id=requested.job.pk)
+        return redirect("trail:export_status", project_id=project.pk, export_id=requested.job.pk)
     return exports.streaming_response(
         project,
         filters,
@@ -192,7 +185,7 @@ def export_status(request: HttpRequest, access: ProjectAccess, export_id: str) -
         percent = min(100, int(job.rows_done * 100 / job.rows_total))
     return render(
         request,
-        "records/export_status.html",
+        "trail/export_status.html",
         {"project": access.project, "job": job, "percent": percent},
     )
 
@@ -205,7 +198,7 @@ def export_download(request: HttpRequest, access: ProjectAccess, export_id: str)
     path = services.export_file(job)
     if path is None:
         # Expired or not ready: the export's page says which, and what to do.
-        return redirect("records:export_status", project_id=access.project.pk, export_id=job.pk)
+        return redirect("trail:export_status", project_id=access.project.pk, export_id=job.pk)
     response = FileResponse(
         path.open("rb"),
         as_attachment=True,
@@ -216,3 +209,25 @@ def export_download(request: HttpRequest, access: ProjectAccess, export_id: str)
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+@project_page
+@require_http_methods(["GET"])
+def anchors(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
+    """Where the trail stands now and where it stood at each check: a page observers
+    keep or print, so that a trail later shortened inside the database is contradicted
+    by something held outside it."""
+    project = access.project
+    _require(permissions.can_read_audit_trail(request.user, project))
+    return render(
+        request,
+        "trail/anchors.html",
+        {
+            "project": project,
+            "access": access,
+            "head": chain_head(project.pk),
+            "checks": selectors.recent_anchors(project.pk),
+            "decisions": selectors.decision_anchors(project),
+            "printed_at": timezone.localtime(),
+        },
+    )

@@ -7,7 +7,9 @@ a file (`write_file`, used by the background export).
 
 Each exported event carries every field its hash covers, oldest first, so someone
 outside the portal can recompute the hashes of what they were given. Votes come
-last, as a count of members for each day and stage (never one row per vote).
+after them, as a count of members for each day and stage (never one row per vote).
+The last row is the chain's head the export covers (action "trail.head": the newest
+entry's position and hash), so a trail later shortened contradicts every export kept.
 """
 
 from __future__ import annotations
@@ -28,23 +30,25 @@ from django.db.models import Func, QuerySet, TextField, Value
 from django.db.models.functions import Cast, Coalesce
 from django.http import StreamingHttpResponse
 from django.utils.text import slugify
+from django.utils.translation import gettext_noop as N_
 
-from coproduce.audit.models import AuditEvent, AuditExport
-from decisions.records.describe import (
+from coproduce.audit.models import AuditEvent
+from projects.models import Project, Stage
+from trail.describe import (
     REMOVED_STAGE,
     DescribeContext,
     depends_on_actor_only,
     describe_ballot_day,
     describe_text,
 )
-from decisions.records.selectors import (
+from trail.models import AuditExport
+from trail.selectors import (
     BallotDay,
     TrailFilters,
     ballot_days,
     describe_context,
     events_queryset,
 )
-from projects.models import Project, Stage
 
 CHUNK_ROWS = 5_000  # rows read from PostgreSQL at a time
 FLUSH_BYTES = 64 * 1024  # bytes handed on at a time
@@ -77,6 +81,12 @@ _QUOTE_OR_LINE_BREAK = re.compile(r'["\r\n]').search
 _json_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
 Progress = Callable[[int], None]
+# The last row of every export: the chain's newest entry when it was made.
+HEAD_ACTION = "trail.head"
+HEAD_LINE = N_(
+    "The record's newest entry when this export was made: entry %(sequence)s (its hash is "
+    "in this row). A record later found shorter, or with another hash here, was changed."
+)
 
 
 class UtcTimeText(Func):
@@ -190,6 +200,21 @@ class _ExportSource:
             # not see its rows: read here, one chunk after the other.
             return chunks
         return _read_ahead(chunks)
+
+    def head(self) -> tuple[int, str] | None:
+        """The chain's newest entry the export covers (its position and hash): the
+        export's last row, an anchor the reader keeps outside the portal."""
+        if not self.up_to:
+            return None
+        found = (
+            AuditEvent.objects.filter(project_id=self.project.pk, sequence=self.up_to)
+            .values_list("sequence", "hash")
+            .first()
+        )
+        return (found[0], found[1]) if found else None
+
+    def head_text(self, sequence: int) -> str:
+        return self.context.words(HEAD_LINE) % {"sequence": sequence}
 
     def ballot_days(self) -> list[BallotDay]:
         days = ballot_days(self.project.pk, self.filters, up_to=self.up_to)
@@ -376,6 +401,25 @@ def csv_chunks(
         )
         parts.append(",".join(cells) + "\r\n")
         done += 1
+    head = source.head()
+    if head is not None:
+        sequence, head_hash = head
+        cells = (
+            project_id,
+            str(sequence),
+            "",
+            _text_cell(source.head_text(sequence)),
+            "",
+            "",
+            HEAD_ACTION,
+            "",
+            "",
+            "",
+            "",
+            head_hash,
+            "{}",
+        )
+        parts.append(",".join(cells) + "\r\n")
     yield "".join(parts).encode()
     if on_progress is not None:
         on_progress(done)
@@ -461,6 +505,20 @@ def jsonl_chunks(
             + "\n"
         )
         done += 1
+    head = source.head()
+    if head is not None:
+        parts.append(
+            dumps(
+                {
+                    "project_id": str(project.pk),
+                    "sequence": head[0],
+                    "action": HEAD_ACTION,
+                    "description": source.head_text(head[0]),
+                    "hash": head[1],
+                }
+            )
+            + "\n"
+        )
     yield "".join(parts).encode()
     if on_progress is not None:
         on_progress(done)

@@ -26,11 +26,13 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from coproduce.audit.models import AuditEvent, AuditExport, AuditVerification
-from decisions.records.describe import (
+from coproduce.audit.models import AuditEvent, AuditVerification
+from coproduce.audit.verify import Head
+from projects.models import Membership, Project, Stage
+from trail.describe import (
     ACTION_GROUPS,
     BALLOT_PREFIX,
-    MEMBER_HISTORY_PREFIXES,
+    MEMBER_HISTORY_ACTIONS,
     REMOVED_STAGE,
     STAGE_DETAIL_KEYS,
     DescribeContext,
@@ -41,7 +43,7 @@ from decisions.records.describe import (
     describe_for_members,
     is_secret,
 )
-from projects.models import Membership, Project, Stage
+from trail.models import AuditExport
 
 PAGE_SIZE = 50
 SYSTEM_PERSON = "system"
@@ -344,10 +346,7 @@ def ballot_entries(days: Iterable[BallotDay], context: DescribeContext) -> list[
 
 
 def member_history_queryset(project_id: object) -> QuerySet[AuditEvent]:
-    condition = Q(pk__in=[])
-    for prefix in MEMBER_HISTORY_PREFIXES:
-        condition |= Q(action__startswith=prefix)
-    return AuditEvent.objects.filter(condition, project_id=project_id)
+    return AuditEvent.objects.filter(project_id=project_id, action__in=MEMBER_HISTORY_ACTIONS)
 
 
 # --- People, verification and exports --------------------------------------------
@@ -409,3 +408,37 @@ def get_export_for_user(user: Any, project_id: object, export_id: object) -> Aud
     if export is None:
         raise Http404
     return export
+
+
+def recent_anchors(project_id: object, *, limit: int = 30) -> list[AuditVerification]:
+    """The latest finished checks, newest first, with the head each intact one saw."""
+    return list(
+        AuditVerification.objects.filter(project_id=project_id, finished_at__isnull=False)
+        .select_related("requested_by")
+        .order_by("-finished_at", "-pk")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class DecisionAnchor:
+    stage_title: str
+    decided_at: dt.datetime
+    head: Head
+
+
+def decision_anchors(project: Project) -> list[DecisionAnchor]:
+    """The head of the trail each decision record of the project carries, newest first."""
+    from decisions.models import DecisionRecord
+
+    rows = (
+        DecisionRecord.objects.filter(stage__project=project)
+        .exclude(trail_head="")
+        .order_by("-created_at")
+        .values_list("stage__title", "created_at", "trail_head")
+    )
+    found = []
+    for title, created_at, text in rows:
+        head = Head.parse(text)
+        if head is not None:
+            found.append(DecisionAnchor(title, created_at, head))
+    return found
