@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("decisions", "0002_ballots_and_decision_records"),
+        ("decisions", "0004_voting_rules_copied_from_stages"),
     ]
 
     operations = [
