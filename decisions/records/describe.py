@@ -83,7 +83,11 @@ class DescribeContext:
     stages: Mapping[str, Place] = field(default_factory=dict)
     proposal_urls: Mapping[str, str] = field(default_factory=dict)
     words: Words = field(default_factory=Words)
-    lines: dict[tuple[str, str, bool], str] = field(default_factory=dict)
+    lines: dict[tuple[str, str, int | None], str] = field(default_factory=dict)
+    # Erased people's names now ("Former member N"), by user id and by membership id:
+    # the trail keeps the name they had (it is in the hashed content), pages show this.
+    actor_names: Mapping[int, str] = field(default_factory=dict)
+    member_names: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -195,10 +199,19 @@ def _details(event: EventLike) -> Mapping[str, Any]:
     return details if isinstance(details, Mapping) else {}
 
 
-def _actor(event: EventLike, words: Words) -> str:
-    if event.actor_id is None and event.actor_label == SYSTEM_LABEL:
-        return words(N_("the system (at the time set)"))
-    return event.actor_label
+def _actor(event: EventLike, context: DescribeContext) -> str:
+    if event.actor_id is None:
+        if event.actor_label == SYSTEM_LABEL:
+            return context.words(N_("the system (at the time set)"))
+        return event.actor_label
+    return context.actor_names.get(event.actor_id, event.actor_label)
+
+
+def _member_name(event: EventLike, context: DescribeContext) -> str | None:
+    """The person a membership event is about, as named now if they were erased."""
+    if event.object_type == "membership":
+        return context.member_names.get(event.object_id)
+    return None
 
 
 def _field_list(names: list[str], words: Words) -> str:
@@ -282,7 +295,7 @@ def _stage_closed(event: EventLike, context: DescribeContext) -> Sentence:
 def _membership_started(event: EventLike, context: DescribeContext) -> Sentence:
     details = _details(event)
     return context.words(N_("%(person)s joined as %(role)s")), {
-        "person": details.get("person") or event.actor_label,
+        "person": _member_name(event, context) or details.get("person") or _actor(event, context),
         "role": _word(ROLE_WITH_ARTICLE, str(details.get("role", "")), context.words),
     }
 
@@ -396,7 +409,9 @@ def _sentence(
     event: EventLike, context: DescribeContext
 ) -> tuple[str, dict[str, Any], Place | None]:
     template, values = WRITERS.get(event.action, _generic)(event, context)
-    values["actor"] = _actor(event, context.words)
+    values["actor"] = _actor(event, context)
+    if "person" in values and event.object_type == "membership":
+        values["person"] = _member_name(event, context) or values["person"]
     place = None
     if "%(stage)s" in template:
         values["stage"], place = _stage_place(event, context)
@@ -461,7 +476,7 @@ def describe_text(event: EventLike, context: DescribeContext) -> str:
     lines are written once per action and person, then reused (an export describes
     a million events).
     """
-    key = (event.action, event.actor_label, event.actor_id is None)
+    key = (event.action, event.actor_label, event.actor_id)
     line = context.lines.get(key)
     if line is None:
         template, values, _place = _sentence(event, context)
