@@ -190,7 +190,7 @@ __all__ = [
     "User",
     "display_name_taken",
     "former_member_label",
-    "is_reserved_display_name",
     "generate_pseudonym",
+    "is_reserved_display_name",
     "unused_pseudonym",
 ]

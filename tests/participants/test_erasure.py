@@ -141,7 +141,8 @@ def test_only_the_person_or_an_administrator_may_erase(
         # A facilitator is not an administrator of people's accounts.
         user_erase(actor=facilitator, user=carer_member)
     carer_member.refresh_from_db()
-    assert carer_member.is_active and not carer_member.is_erased
+    assert carer_member.is_active
+    assert not carer_member.is_erased
     admin = UserFactory(is_staff=True, is_superuser=True)
     user_erase(actor=admin, user=carer_member)
     event = AuditEvent.objects.get(action="account.erased")
