@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.contrib.sessions.models import Session
@@ -132,3 +134,18 @@ def user_erase(*, actor: User, user: User) -> User:
             details={"by": "themselves" if by_themselves else "administrator"},
         )
     return locked
+
+
+def notifications_delete_old_read(*, now: datetime, after_days: int) -> int:
+    """Delete notifications read more than `after_days` ago; unread ones stay. The
+    site-wide trail records how many (notifications belong to no project)."""
+    cutoff = now - timedelta(days=after_days)
+    with transaction.atomic():
+        deleted, _by_model = Notification.objects.filter(read_at__lt=cutoff).delete()
+        if deleted:
+            record(
+                action="retention.notifications_deleted",
+                actor=None,
+                details={"count": deleted, "after_days": after_days},
+            )
+    return deleted

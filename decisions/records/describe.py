@@ -308,6 +308,16 @@ def _role(event: EventLike, words: Words) -> dict[str, Any]:
     return {"role": _word(ROLE_WITH_ARTICLE, str(_details(event).get("role", "")), words)}
 
 
+def _account_erased(event: EventLike, context: DescribeContext) -> Sentence:
+    if _details(event).get("by") == "themselves":
+        return context.words(N_("%(actor)s erased their account")), {}
+    return context.words(N_("An account was erased by %(actor)s, an administrator")), {}
+
+
+def _count(event: EventLike, words: Words) -> dict[str, Any]:
+    return {"count": _details(event).get("count", "?")}
+
+
 def _position(event: EventLike, words: Words) -> dict[str, Any]:
     return {"position": _details(event).get("position", "?")}
 
@@ -388,6 +398,19 @@ WRITERS: dict[str, Writer] = {
     "mfa.authenticator_added": _fixed(N_("%(actor)s switched on %(kind)s"), _authenticator),
     "mfa.authenticator_removed": _fixed(N_("%(actor)s switched off %(kind)s"), _authenticator),
     "mfa.authenticator_reset": _fixed(N_("%(actor)s made new %(kind)s"), _authenticator),
+    "account.data_downloaded": _fixed(N_("%(actor)s downloaded a copy of their data")),
+    "account.erased": _account_erased,
+    "retention.invitation_addresses_removed": _fixed(
+        N_("Email addresses removed from %(count)s old invitation(s), as the data rules say"),
+        _count,
+    ),
+    "retention.participation_deleted": _fixed(
+        N_("Records of who voted deleted (%(count)s), as the data rules say"),
+        _count,
+    ),
+    "retention.notifications_deleted": _fixed(
+        N_("%(count)s old read notification(s) deleted, as the data rules say"), _count
+    ),
 }
 
 
