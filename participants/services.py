@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from django.apps import apps
 from django.contrib.sessions.models import Session
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -80,7 +81,10 @@ def _next_erased_number() -> int:
 
 
 def _sign_out_everywhere(user: User) -> None:
-    """End the person's sessions on every device (sessions live in the database)."""
+    """End the person's sessions on every device (sessions live in the database), and
+    forget the list of their devices where allauth keeps one."""
+    if apps.is_installed("allauth.usersessions"):
+        apps.get_model("usersessions", "UserSession").objects.filter(user=user).delete()
     wanted = str(user.pk)
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
         if str(session.get_decoded().get("_auth_user_id", "")) == wanted:

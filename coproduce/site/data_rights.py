@@ -53,12 +53,13 @@ software) and CSV files (open them in a spreadsheet). Times are in UTC.
 
 About your ballots
 ------------------
-Votes are secret. While a vote is open, your ballot is stored without your name, under
-a code that only the portal can work out from your account and the vote: that is how
-you can change your ballot, and how it is included here. When voting closes, the
-ballots are sealed: shuffled and stored without that code. From then on nobody, not
-even the portal's administrators, can find which ballot was yours, so closed votes'
-ballots cannot be included in this file. The decision records count them.
+Votes are secret. A ballot is stored without your name, under a code that only the
+portal can work out from your account and the vote: that is how you can change your
+ballot while the vote is open, and how your ballot in each vote still open is included
+here. Once a vote has closed, the portal no longer looks up whose ballot is whose, so
+ballots of closed votes are not in this file. Your vote is still counted in the result,
+and votes_taken_part_in shows that you voted. What a database administrator could
+still see is explained in the portal's docs/data-protection.md.
 {open_ballots_note}
 """
 

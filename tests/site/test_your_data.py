@@ -60,7 +60,7 @@ def test_the_page_explains_and_is_reached_from_your_details(client, carer_member
     page = client.get(PAGE)
     assert page.status_code == 200
     assert "Download your data" in page.text
-    assert "nobody can find which ballot was yours" in page.text
+    assert "no longer looks up whose ballot is whose" in page.text
     assert f'href="{ERASE}"' in page.text
 
 
@@ -140,7 +140,7 @@ def test_the_download_holds_everything_about_the_person_and_is_recorded(
     ballots = json.loads(archive.read("ballots_while_open.json"))
     assert [row["content"] for row in ballots] == [{"dots": {first: 2, second: 1}}]
     readme = archive.read("README.txt").decode()
-    assert "nobody, not" in readme
+    assert "ballots of closed votes are not in this file" in readme
     assert "your ballot in 1 vote(s) still open" in readme
 
     event = AuditEvent.objects.get(action="account.data_downloaded")
