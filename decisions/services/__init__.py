@@ -6,7 +6,8 @@ keep importing them from `decisions.services`:
 - `proposals`: proposals and comments, moderation, merging, carrying forward;
 - `ballots`: the options of a vote, casting a ballot, the member's participation;
 - `decisions`: closing a vote, the decision record and its notes;
-- `schedule`: `stages_advance`, moving stages whose time has come.
+- `schedule`: `stages_advance`, moving stages whose time has come;
+- `retention`: deleting who-voted rows a set time after a project closes.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from decisions.services.proposals import (
     proposal_withdraw,
     proposals_carry_forward,
 )
+from decisions.services.retention import participations_delete_after_close
 from decisions.services.schedule import stages_advance
 
 __all__ = [
@@ -48,6 +50,7 @@ __all__ = [
     "decision_note_write",
     "electorate_at_opening",
     "own_ballot",
+    "participations_delete_after_close",
     "proposal_create",
     "proposal_hide",
     "proposal_merge",
