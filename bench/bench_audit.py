@@ -94,7 +94,7 @@ def _setup_django() -> None:
     from coproduce import urls as site_urls
 
     module.urlpatterns = [  # type: ignore[attr-defined]
-        path("projects/<str:project_id>/record/", include("decisions.records.urls")),
+        path("projects/<str:project_id>/record/", include("trail.urls")),
         *site_urls.urlpatterns,
     ]
     sys.modules["bench_audit_urls"] = module
@@ -333,7 +333,7 @@ def _run_measure(name: str, project_id: str, facilitator_id: int, out_dir: str, 
 
 def _writer(export_format: str) -> Callable[[Any, int, Path], tuple[int, int | None]]:
     def run(project: Any, facilitator_id: int, out_dir: Path) -> tuple[int, int | None]:
-        from decisions.records import exports, selectors
+        from trail import exports, selectors
 
         counted: list[int] = []
         size = exports.write_file(
@@ -358,7 +358,7 @@ def _streaming_view(project: Any, facilitator_id: int, out_dir: Path) -> tuple[i
     client = Client()
     client.force_login(User.objects.get(pk=facilitator_id))
     response = client.post(
-        reverse("records:export", kwargs={"project_id": project.pk}), {"format": "csv"}
+        reverse("trail:export", kwargs={"project_id": project.pk}), {"format": "csv"}
     )
     assert response.status_code == 200, response.status_code
     size = 0

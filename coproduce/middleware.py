@@ -10,6 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.http import url_has_allowed_host_and_scheme
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -64,3 +65,33 @@ class PrivatePagesMiddleware:
         if user is not None and user.is_authenticated:
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+class RefusalMiddleware:
+    """The one place where a service's refusal that a view did not handle becomes a page:
+    `RightsError` the 403 page, `RuleError` a calm page that says what stopped it (409).
+    Nothing was changed in either case: the service's transaction was rolled back."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.shortcuts import render
+
+        from coproduce.errors import RightsError, RuleError
+
+        if isinstance(exception, RightsError):
+            return render(request, "403.html", status=403)
+        if isinstance(exception, RuleError):
+            back = request.META.get("HTTP_REFERER", "")
+            if not url_has_allowed_host_and_scheme(
+                back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
+                back = ""
+            return render(
+                request, "refused.html", {"reason": str(exception), "back": back}, status=409
+            )
+        return None

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "participants",
     "projects",
     "decisions",
+    "trail",
     "coproduce.site",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -98,6 +99,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.usersessions",
     "guardian",
     "pgtrigger",
 ]
@@ -117,6 +119,9 @@ MIDDLEWARE = [
     "coproduce.middleware.UserTimezoneMiddleware",
     "coproduce.middleware.ContentSecurityPolicyMiddleware",
     "coproduce.middleware.PrivatePagesMiddleware",
+    "participants.middleware.IdleSignOutMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "coproduce.middleware.RefusalMiddleware",
 ]
 
 ROOT_URLCONF = "coproduce.site.urls"
@@ -237,6 +242,11 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Changing an email address (like two-factor settings, which allauth always guards)
+# asks for the password or a code again first.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+# Where people are signed in: listed on "Sign-in and security" (allauth.usersessions).
+USERSESSIONS_TRACK_ACTIVITY = False
 ACCOUNT_RATE_LIMITS = {
     # allauth's defaults, kept on and written out so they are visible here.
     "change_password": "5/m/user",
@@ -283,7 +293,6 @@ CELERY_FILESYSTEM_BROKER_DIR = Path(
 )
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_IMPORTS = ("decisions.records.tasks",)
 AUDIT_EXPORT_STREAM_LIMIT = env_int("AUDIT_EXPORT_STREAM_LIMIT", 5000)
 # `seed_demo` (run by `make run`): minutes until the demo vote closes by itself.
 DEMO_VOTE_MINUTES = env_int("DEMO_VOTE_MINUTES", 5)
@@ -303,11 +312,11 @@ for _name in (
         raise ImproperlyConfigured(f"{_name} must be at least 1 (days).")
 CELERY_BEAT_SCHEDULE = {
     "delete-expired-audit-exports": {
-        "task": "decisions.records.tasks.audit_exports_delete_expired",
+        "task": "trail.tasks.audit_exports_delete_expired",
         "schedule": 60 * 60,
     },
     "verify-audit-chains": {
-        "task": "decisions.records.tasks.audit_chains_verify",
+        "task": "trail.tasks.audit_chains_verify",
         "schedule": 60 * 60 * 24,
     },
     "send-voting-reminders": {"task": "decisions.tasks.voting_reminders_due", "schedule": 60 * 5},
@@ -375,6 +384,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
+# A sign-in left without a request this long ends (on top of SESSION_COOKIE_AGE).
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+if SESSION_IDLE_MINUTES < 1:
+    raise ImproperlyConfigured("SESSION_IDLE_MINUTES must be 1 or more.")
 X_FRAME_OPTIONS = "DENY"
 # No outside requests and no inline code: fonts, images and scripts are our own.
 CONTENT_SECURITY_POLICY = (

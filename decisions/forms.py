@@ -6,7 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from coproduce.forms import PlainTextFormMixin
-from decisions.models import Comment, DecisionNote, Proposal
+from decisions.models import Comment, DecisionNote, Proposal, VotingMethod, VotingRules
+from decisions.rules import voting_rules_for
 from participants.models import Constituency
 from projects.models import Stage
 
@@ -117,12 +118,12 @@ class BallotForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.stage, self.options = stage, options
-        method = stage.voting_method
+        method = voting_rules_for(stage).voting_method
         stored = ballot_content or {}
         for option in options:
             key = str(option.pk)
             name = f"option-{key}"
-            if method == Stage.VotingMethod.DOTS:
+            if method == VotingMethod.DOTS:
                 self.fields[name] = forms.IntegerField(
                     label=option.title,
                     min_value=0,
@@ -131,8 +132,8 @@ class BallotForm(forms.Form):
                     initial=stored.get("dots", {}).get(key, 0),
                     widget=forms.NumberInput(attrs={"class": "nhsuk-input--width-3"}),
                 )
-            elif method == Stage.VotingMethod.RANKING:
-                places = min(stage.max_ranks, len(options))
+            elif method == VotingMethod.RANKING:
+                places = min(voting_rules_for(stage).max_ranks, len(options))
                 ranking = stored.get("ranking", [])
                 self.fields[name] = forms.TypedChoiceField(
                     label=option.title,
@@ -142,7 +143,7 @@ class BallotForm(forms.Form):
                     required=False,
                     initial=ranking.index(key) + 1 if key in ranking else "",
                 )
-            elif method == Stage.VotingMethod.SCORING:
+            elif method == VotingMethod.SCORING:
                 self.fields[name] = forms.TypedChoiceField(
                     label=option.title,
                     choices=[("", _("Not scored"))] + [(n, str(n)) for n in range(1, 10)],
@@ -151,7 +152,7 @@ class BallotForm(forms.Form):
                     required=False,
                     initial=stored.get("scores", {}).get(key, ""),
                 )
-            elif method == Stage.VotingMethod.CONSENT:
+            elif method == VotingMethod.CONSENT:
                 given = stored.get("answers", {}).get(key, {})
                 self.fields[name] = forms.ChoiceField(
                     label=option.title,
@@ -179,7 +180,7 @@ class BallotForm(forms.Form):
         for option in self.options:
             key = str(option.pk)
             value = self.cleaned_data.get(f"option-{key}")
-            if self.stage.voting_method == Stage.VotingMethod.CONSENT:
+            if voting_rules_for(self.stage).voting_method == VotingMethod.CONSENT:
                 raw[key] = {"answer": value, "reason": self.cleaned_data.get(f"reason-{key}", "")}
             elif value not in (None, 0, ""):
                 raw[key] = value
@@ -199,3 +200,28 @@ class DecisionNoteForm(PlainTextFormMixin, forms.ModelForm):
             "rationale": _("In plain language: what was decided and why."),
             "dissent": _("What people disagreed with, without names."),
         }
+
+
+class VotingRulesForm(PlainTextFormMixin, forms.ModelForm):
+    """How members of a stage vote, and how the votes are counted. Read-only once voting
+    has opened."""
+
+    voting_method = forms.ChoiceField(
+        label=_("How members vote"),
+        choices=[("none", _("No vote")), *VotingMethod.choices],
+    )
+
+    # "No vote" is the stage's own `has_vote`, so the method is not a field of the model here.
+    field_order = list(VotingRules.FIELDS)
+
+    class Meta:
+        model = VotingRules
+        fields = [name for name in VotingRules.FIELDS if name != "voting_method"]
+
+    def __init__(self, *args: object, stage: Stage, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial["voting_method"] = self.instance.voting_method if stage.has_vote else "none"
+        if stage.voting_has_opened:
+            for field in self.fields.values():
+                field.disabled = True
+                field.help_text = _("Voting has opened, so this can no longer be changed.")

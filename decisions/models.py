@@ -1,4 +1,7 @@
-"""Proposals and their discussion. (Ballots and decision records come next.)
+"""The vote's rules, proposals and their discussion, ballots and decision records.
+
+Each stage with a vote has its VotingRules: how members vote and how the votes are
+counted, fixed once voting opens.
 
 A proposal belongs to a stage. Merging duplicates keeps the originals, linked to
 the proposal they were merged into; carrying a proposal into the next stage keeps
@@ -14,12 +17,152 @@ import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Stage
+
+
+class VotingMethod(models.TextChoices):
+    DOTS = "dots", _("Dots (share out a number of dots)")
+    RANKING = "ranking", _("Ranking (put options in order)")
+    CONSENT = "consent", _("Consent (agree, abstain, disagree or block)")
+    SCORING = "scoring", _("Scoring (score each option 1 to 9)")
+
+
+class Counting(models.TextChoices):
+    ONE_PERSON_ONE_VOTE = "one_person_one_vote", _("One person, one vote")
+    EQUAL_CONSTITUENCIES = (
+        "equal_constituencies",
+        _("Equal constituencies (each group carries the same weight, whatever its turnout)"),
+    )
+
+
+# The method a new vote starts with, by kind of stage (a facilitator can change it).
+DEFAULT_METHOD_FOR_KIND = {Stage.Kind.PRIORITY_SETTING: VotingMethod.RANKING}
+
+
+class VotingRules(models.Model):
+    """How a stage's members vote and how the votes are counted.
+
+    Rules fixed before voting: once the stage's voting has opened, nobody changes them
+    (`locked`), and the decision record keeps a copy of them.
+    """
+
+    stage = models.OneToOneField(
+        Stage, on_delete=models.CASCADE, primary_key=True, related_name="voting_rules"
+    )
+    voting_method = models.CharField(
+        _("How members vote"),
+        max_length=10,
+        choices=VotingMethod.choices,
+        default=VotingMethod.DOTS,
+    )
+    counting = models.CharField(
+        _("How votes are counted"),
+        max_length=24,
+        choices=Counting.choices,
+        default=Counting.ONE_PERSON_ONE_VOTE,
+    )
+    dots_per_member = models.PositiveSmallIntegerField(
+        _("Dots each member places"),
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to use a suggestion: about a third of the options, at least 3."),
+    )
+    dots_can_stack = models.BooleanField(
+        _("Members can put more than one dot on an option"), default=True
+    )
+    max_ranks = models.PositiveSmallIntegerField(
+        _("How many options each member ranks, at most"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+    )
+    consent_threshold_percent = models.PositiveSmallIntegerField(
+        _("Agreement needed to pass, in percent (66 lets two in three pass)"),
+        default=66,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    scoring_in_percent = models.PositiveSmallIntegerField(
+        _("Share that must score 7 to 9 for an option to be in, in percent"),
+        default=70,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    scoring_out_percent = models.PositiveSmallIntegerField(
+        _("Share that may score 1 to 3 for an option to still be in, in percent"),
+        default=15,
+        validators=[MaxValueValidator(100)],
+    )
+    agreement_in_every_constituency = models.BooleanField(
+        _("Agreement must be reached within every group"),
+        default=False,
+        help_text=_("For consent and scoring: no group can be outvoted by the others."),
+    )
+    open_ballot = models.BooleanField(
+        _("Open ballot: show who voted how"),
+        default=False,
+        help_text=_("Votes are secret unless you choose this before voting opens."),
+    )
+    live_results = models.BooleanField(
+        _("Show results while voting is open"),
+        default=False,
+        help_text=_("Otherwise results are shown only when voting closes."),
+    )
+    smallest_group_shown = models.PositiveSmallIntegerField(
+        _("Smallest group whose own results are shown"),
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+        default=3,
+        help_text=_("Results for a group with fewer voters are not shown, so nobody is unmasked."),
+    )
+    quorum_percent = models.PositiveSmallIntegerField(
+        _("Turnout needed overall, in percent (optional)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+    )
+    quorum_per_constituency_percent = models.PositiveSmallIntegerField(
+        _("Turnout needed in every group, in percent (optional)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+    )
+
+    # Every rule, in the order the form shows them; the decision record keeps their values.
+    FIELDS = (
+        "voting_method",
+        "counting",
+        "dots_per_member",
+        "dots_can_stack",
+        "max_ranks",
+        "consent_threshold_percent",
+        "scoring_in_percent",
+        "scoring_out_percent",
+        "agreement_in_every_constituency",
+        "open_ballot",
+        "live_results",
+        "smallest_group_shown",
+        "quorum_percent",
+        "quorum_per_constituency_percent",
+    )
+
+    class Meta:
+        verbose_name_plural = "voting rules"
+
+    def __str__(self) -> str:
+        return f"Voting rules of {self.stage}"
+
+    @property
+    def locked(self) -> bool:
+        """Rules fixed before voting: once voting has opened, nobody changes them."""
+        return self.stage.voting_has_opened
+
+    def as_record(self) -> dict[str, object]:
+        """The rules as the decision record keeps them."""
+        return {name: getattr(self, name) for name in sorted(self.FIELDS)}
 
 
 class Proposal(models.Model):
@@ -178,6 +321,12 @@ class DecisionRecord(models.Model):
     tie_breaks = models.JSONField(default=list)
     voting_opened_at = models.DateTimeField(null=True)
     created_at = models.DateTimeField(default=timezone.now)
+    trail_head = models.CharField(
+        max_length=90,
+        blank=True,
+        help_text="The audit trail's newest entry when the record was written, as "
+        "'<position>:<hash>': an anchor that a shortened trail contradicts.",
+    )
 
     class Meta:
         triggers = [

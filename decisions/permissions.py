@@ -1,7 +1,8 @@
-"""Who may do what with proposals and comments, and when. One predicate per action.
+"""Who may propose, comment and vote in a stage, and do what with proposals and comments,
+and when. One predicate per action.
 
-The rights come from projects.permissions (role groups and the stage's state);
-these add what depends on the proposal or comment itself.
+The rights come from the project's role groups (projects.permissions); these add
+what the stage's state, its vote and the proposal or comment itself allow.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from decisions.models import Comment, Proposal
 from participants.models import User
 from projects import permissions as project_permissions
-from projects.models import Stage
+from projects.models import ProjectRight, Stage
 
 Person = User | AnonymousUser
 
@@ -19,7 +20,49 @@ _BEFORE_VOTING = (Stage.State.DRAFT, Stage.State.OPEN)
 
 
 def can_propose(user: Person, stage: Stage) -> bool:
-    return project_permissions.can_propose(user, stage)
+    return (
+        project_permissions.is_active(stage.project)
+        and project_permissions.has_right(user, stage.project, ProjectRight.PROPOSE)
+        and stage.state == Stage.State.OPEN
+        and stage.proposals_allowed
+    )
+
+
+def can_comment_in_stage(user: Person, stage: Stage) -> bool:
+    open_for_comments = (stage.state == Stage.State.OPEN and stage.comments_allowed) or (
+        stage.state == Stage.State.VOTING and stage.comments_allowed_during_voting
+    )
+    return (
+        project_permissions.is_active(stage.project)
+        and project_permissions.has_right(user, stage.project, ProjectRight.COMMENT)
+        and open_for_comments
+    )
+
+
+def can_vote(user: Person, stage: Stage) -> bool:
+    """Members vote while the stage's voting is open: one equal vote each."""
+    return (
+        project_permissions.is_active(stage.project)
+        and project_permissions.has_right(user, stage.project, ProjectRight.VOTE)
+        and stage.state == Stage.State.VOTING
+        and stage.has_vote
+    )
+
+
+def can_change_voting_rules(user: Person, stage: Stage) -> bool:
+    """Facilitators set the vote's rules until voting opens; then they are fixed."""
+    return (
+        project_permissions.can_configure_project(user, stage.project)
+        and not stage.voting_has_opened
+    )
+
+
+def can_read_proposal_text(user: Person, proposal: Proposal) -> bool:
+    """Everyone in the project reads an active or merged proposal; a withdrawn or hidden
+    one only its author (who can see why it was hidden)."""
+    return proposal.status in (Proposal.Status.ACTIVE, Proposal.Status.MERGED) or (
+        user.is_authenticated and proposal.author_id == user.pk
+    )
 
 
 def can_change_proposal(user: Person, proposal: Proposal) -> bool:
@@ -29,14 +72,12 @@ def can_change_proposal(user: Person, proposal: Proposal) -> bool:
         and proposal.author_id == user.pk
         and proposal.status == Proposal.Status.ACTIVE
         and proposal.stage.state == Stage.State.OPEN
-        and project_permissions.can_propose(user, proposal.stage)
+        and can_propose(user, proposal.stage)
     )
 
 
 def can_comment(user: Person, proposal: Proposal) -> bool:
-    return proposal.status == Proposal.Status.ACTIVE and project_permissions.can_comment(
-        user, proposal.stage
-    )
+    return proposal.status == Proposal.Status.ACTIVE and can_comment_in_stage(user, proposal.stage)
 
 
 def can_change_comment(user: Person, comment: Comment) -> bool:
@@ -46,7 +87,7 @@ def can_change_comment(user: Person, comment: Comment) -> bool:
         and comment.author_id == user.pk
         and comment.deleted_at is None
         and not comment.hidden
-        and project_permissions.can_comment(user, comment.proposal.stage)
+        and can_comment_in_stage(user, comment.proposal.stage)
     )
 
 
@@ -59,7 +100,7 @@ def can_hide_proposal(user: Person, proposal: Proposal) -> bool:
     return (
         can_moderate(user, proposal.stage)
         and proposal.status == Proposal.Status.ACTIVE
-        and not proposal.stage.voting_rules_locked
+        and not proposal.stage.voting_has_opened
     )
 
 

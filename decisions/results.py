@@ -15,7 +15,8 @@ from fractions import Fraction
 from typing import Any
 
 from decisions import counting
-from decisions.models import Ballot, Proposal
+from decisions.models import Ballot, Proposal, VotingMethod
+from decisions.rules import voting_rules_for
 from projects.models import Stage
 
 
@@ -26,8 +27,8 @@ def suggested_dots(option_count: int) -> int:
 
 def dots_rules(stage: Stage, option_count: int) -> counting.DotsRules:
     return counting.DotsRules(
-        dots=stage.dots_per_member or suggested_dots(option_count),
-        stacking=stage.dots_can_stack,
+        dots=voting_rules_for(stage).dots_per_member or suggested_dots(option_count),
+        stacking=voting_rules_for(stage).dots_can_stack,
     )
 
 
@@ -63,14 +64,14 @@ def count_stage(
     """Count the ballots; return the record's result, table rows and outcome sentence."""
     ids = [str(option.pk) for option in options]
     titles = {str(option.pk): option.title for option in options}
-    method = stage.voting_method
-    if method == Stage.VotingMethod.DOTS:
+    method = voting_rules_for(stage).voting_method
+    if method == VotingMethod.DOTS:
         return _dots(stage, ballots, ids, titles)
-    if method == Stage.VotingMethod.RANKING:
+    if method == VotingMethod.RANKING:
         return _ranking(stage, ballots, ids, titles)
-    if method == Stage.VotingMethod.SCORING:
+    if method == VotingMethod.SCORING:
         return _scoring(stage, ballots, ids, titles)
-    if method == Stage.VotingMethod.CONSENT:
+    if method == VotingMethod.CONSENT:
         return _consent(stage, ballots, ids, titles)
     raise ValueError("This stage has no vote to count.")
 
@@ -101,7 +102,7 @@ def _dots(
         [(ballot.constituency, ballot.content["dots"]) for ballot in ballots],
         options=ids,
         rules=dots_rules(stage, len(ids)),
-        counting=stage.counting,
+        counting=voting_rules_for(stage).counting,
         labels=titles,
     )
     rows = _ordered_rows(result.order, titles, result.totals)
@@ -127,8 +128,8 @@ def _ranking(
     result = counting.count_ranking(
         [(ballot.constituency, ballot.content["ranking"]) for ballot in ballots],
         options=ids,
-        rules=counting.RankingRules(min(stage.max_ranks, len(ids)) or 1),
-        counting=stage.counting,
+        rules=counting.RankingRules(min(voting_rules_for(stage).max_ranks, len(ids)) or 1),
+        counting=voting_rules_for(stage).counting,
         labels=titles,
     )
     rows = _ordered_rows(result.points.order, titles, result.points.points)
@@ -157,15 +158,15 @@ def _scoring(
     stage: Stage, ballots: Sequence[Ballot], ids: list[str], titles: Mapping[str, str]
 ) -> dict[str, Any]:
     rules = counting.ScoringRules(
-        consensus=Fraction(stage.scoring_in_percent, 100),
-        dissent=Fraction(stage.scoring_out_percent, 100),
-        within_every_constituency=stage.agreement_in_every_constituency,
+        consensus=Fraction(voting_rules_for(stage).scoring_in_percent, 100),
+        dissent=Fraction(voting_rules_for(stage).scoring_out_percent, 100),
+        within_every_constituency=voting_rules_for(stage).agreement_in_every_constituency,
     )
     result = counting.count_scoring(
         [(ballot.constituency, ballot.content["scores"]) for ballot in ballots],
         options=ids,
         rules=rules,
-        counting=stage.counting,
+        counting=voting_rules_for(stage).counting,
     )
     verdicts = {"in": "In", "out": "Out", "no_consensus": "No consensus"}
 
@@ -198,8 +199,8 @@ def _consent(
     stage: Stage, ballots: Sequence[Ballot], ids: list[str], titles: Mapping[str, str]
 ) -> dict[str, Any]:
     rules = counting.ConsentRules(
-        threshold=Fraction(stage.consent_threshold_percent, 100),
-        within_every_constituency=stage.agreement_in_every_constituency,
+        threshold=Fraction(voting_rules_for(stage).consent_threshold_percent, 100),
+        within_every_constituency=voting_rules_for(stage).agreement_in_every_constituency,
     )
     per_option = {}
     rows, parts, block_reasons = [], {}, {}
@@ -213,7 +214,9 @@ def _consent(
             for ballot in ballots
             if option in ballot.content["answers"]
         ]
-        result = counting.count_consent(answers, rules=rules, counting=stage.counting)
+        result = counting.count_consent(
+            answers, rules=rules, counting=voting_rules_for(stage).counting
+        )
         per_option[option] = result
         rows.append(
             {

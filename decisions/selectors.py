@@ -12,9 +12,9 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from decisions.models import Ballot, Comment, DecisionRecord, Proposal
+from decisions.rules import voting_rules_for
 from participants.models import Constituency, User
 from projects.models import Stage
-from projects.selectors import ProjectAccess, get_stage_for_user
 
 PAGE_SIZE = 25
 
@@ -26,10 +26,8 @@ def _uuid(value: object) -> uuid.UUID:
         raise Http404 from None
 
 
-def get_proposal_for_user(
-    user: User, project_id: object, stage_id: object, proposal_id: object
-) -> tuple[ProjectAccess, Proposal]:
-    access, stage = get_stage_for_user(user, project_id, stage_id)
+def get_proposal(stage: Stage, proposal_id: object) -> Proposal:
+    """A proposal of a stage the person has already reached (through `stage_page`), or 404."""
     proposal = (
         Proposal.objects.select_related("author", "merged_into")
         .filter(stage=stage, pk=_uuid(proposal_id))
@@ -38,13 +36,11 @@ def get_proposal_for_user(
     if proposal is None:
         raise Http404
     proposal.stage = stage
-    return access, proposal
+    return proposal
 
 
-def get_comment_for_user(
-    user: User, project_id: object, stage_id: object, proposal_id: object, comment_id: object
-) -> tuple[ProjectAccess, Comment]:
-    access, proposal = get_proposal_for_user(user, project_id, stage_id, proposal_id)
+def get_comment(proposal: Proposal, comment_id: object) -> Comment:
+    """A comment on a proposal the person has already reached, or 404."""
     try:
         comment_pk = int(str(comment_id))
     except ValueError:
@@ -53,7 +49,7 @@ def get_comment_for_user(
     if comment is None:
         raise Http404
     comment.proposal = proposal
-    return access, comment
+    return comment
 
 
 def stage_proposals(stage: Stage, *, search: str = "", page_number: object = 1) -> Page:
@@ -186,7 +182,7 @@ def decision_page(stage: Stage) -> dict[str, Any] | None:
     if record is not None:
         table, electorate, turnout = record.table, record.electorate, record.turnout
         live = False
-    elif stage.state == Stage.State.VOTING and stage.live_results:
+    elif stage.state == Stage.State.VOTING and voting_rules_for(stage).live_results:
         from decisions.results import count_stage
         from decisions.services import electorate_at_opening, stage_options
 
@@ -213,7 +209,9 @@ def decision_page(stage: Stage) -> dict[str, Any] | None:
         "live": live,
         "figure_name": table["figure_name"],
         "rows": rows,
-        "groups": _groups(table["parts"], electorate, turnout, stage.smallest_group_shown),
+        "groups": _groups(
+            table["parts"], electorate, turnout, voting_rules_for(stage).smallest_group_shown
+        ),
         "block_reasons": [
             (proposals[option].title if option in proposals else option, reasons)
             for option, reasons in table.get("block_reasons", {}).items()

@@ -11,6 +11,8 @@ _proposal = _stage + "proposals/<str:proposal_id>/"
 _comment = _proposal + "comments/<str:comment_id>/"
 
 urlpatterns = [
+    path(_stage, views.stage_detail, name="stage"),
+    path(_stage + "voting-rules/", views.voting_rules, name="voting_rules"),
     path(_stage + "proposals/", views.proposal_list, name="proposals"),
     path(_stage + "proposals/new/", views.proposal_create, name="proposal_create"),
     path(_stage + "proposals/combine/", views.proposal_merge, name="proposal_merge"),

@@ -1,4 +1,5 @@
-"""Proposal and comment pages: access helper, predicate, form, service, redirect."""
+"""A stage's page, its voting rules, proposals, comments, ballot and decision: each view
+starts from one StageContext (`stage_page`), checks a predicate, and calls a service."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from coproduce.errors import RuleError
 from decisions import counting, permissions, selectors, services
 from decisions.forms import (
     BallotForm,
@@ -21,13 +23,13 @@ from decisions.forms import (
     MergeForm,
     ProposalForm,
     ReasonForm,
+    VotingRulesForm,
 )
 from decisions.models import Comment, Proposal
 from decisions.results import dots_rules
 from projects import permissions as project_permissions
-from projects.selectors import ProjectAccess, get_stage_for_user
-from projects.services import ProjectRuleError
-from projects.views import project_page
+from projects.access import StageContext, stage_page
+from projects.models import Stage
 
 
 def _require(allowed: bool) -> None:
@@ -42,10 +44,10 @@ def _proposals_url(proposal_or_stage: Proposal | Any) -> str:
     )
 
 
-@project_page
+@stage_page
 @require_http_methods(["GET"])
-def proposal_list(request: HttpRequest, access: ProjectAccess, stage_id: str) -> HttpResponse:
-    _access, stage = get_stage_for_user(request.user, access.project.pk, stage_id)
+def proposal_list(request: HttpRequest, context: StageContext) -> HttpResponse:
+    access, stage = context.access, context.stage
     search = request.GET.get("q", "")[:200].replace("\x00", "")
     page = selectors.stage_proposals(stage, search=search, page_number=request.GET.get("page"))
     return render(
@@ -64,10 +66,10 @@ def proposal_list(request: HttpRequest, access: ProjectAccess, stage_id: str) ->
     )
 
 
-@project_page
+@stage_page
 @require_http_methods(["GET", "POST"])
-def proposal_create(request: HttpRequest, access: ProjectAccess, stage_id: str) -> HttpResponse:
-    _access, stage = get_stage_for_user(request.user, access.project.pk, stage_id)
+def proposal_create(request: HttpRequest, context: StageContext) -> HttpResponse:
+    access, stage = context.access, context.stage
     _require(permissions.can_propose(request.user, stage))
     form = ProposalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -75,7 +77,7 @@ def proposal_create(request: HttpRequest, access: ProjectAccess, stage_id: str) 
             proposal = services.proposal_create(
                 actor=request.user, stage=stage, **form.cleaned_data
             )
-        except services.DecisionRuleError as error:
+        except RuleError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("Thank you. Your proposal has been added."))
@@ -87,14 +89,11 @@ def proposal_create(request: HttpRequest, access: ProjectAccess, stage_id: str) 
     )
 
 
-@project_page
+@stage_page
 @require_http_methods(["GET", "POST"])
-def proposal_detail(
-    request: HttpRequest, access: ProjectAccess, stage_id: str, proposal_id: str
-) -> HttpResponse:
-    _access, proposal = selectors.get_proposal_for_user(
-        request.user, access.project.pk, stage_id, proposal_id
-    )
+def proposal_detail(request: HttpRequest, context: StageContext, proposal_id: str) -> HttpResponse:
+    access, stage = context.access, context.stage
+    proposal = selectors.get_proposal(stage, proposal_id)
     user = request.user
     can_comment = permissions.can_comment(user, proposal)
     form = CommentForm(request.POST or None)
@@ -102,16 +101,13 @@ def proposal_detail(
         _require(can_comment)
         parent = None
         if request.POST.get("parent"):
-            _access, parent = selectors.get_comment_for_user(
-                user, access.project.pk, stage_id, proposal_id, request.POST["parent"]
-            )
+            parent = selectors.get_comment(proposal, request.POST["parent"])
         if form.is_valid():
             services.comment_create(
                 actor=user, proposal=proposal, body=form.cleaned_data["body"], parent=parent
             )
             messages.success(request, _("Your comment has been added."))
             return redirect(f"{proposal.get_absolute_url()}#comments")
-    visible = proposal.status == Proposal.Status.ACTIVE or proposal.author_id == user.pk
     return render(
         request,
         "decisions/proposal_detail.html",
@@ -119,7 +115,7 @@ def proposal_detail(
             "project": access.project,
             "stage": proposal.stage,
             "proposal": proposal,
-            "show_text": visible or proposal.status in (Proposal.Status.MERGED,),
+            "show_text": permissions.can_read_proposal_text(user, proposal),
             "origins": selectors.proposal_origins(proposal),
             "merged_from_count": proposal.merged_from.count(),
             "comments": selectors.proposal_comments(proposal),
@@ -133,14 +129,11 @@ def proposal_detail(
     )
 
 
-@project_page
+@stage_page
 @require_http_methods(["GET", "POST"])
-def proposal_edit(
-    request: HttpRequest, access: ProjectAccess, stage_id: str, proposal_id: str
-) -> HttpResponse:
-    _access, proposal = selectors.get_proposal_for_user(
-        request.user, access.project.pk, stage_id, proposal_id
-    )
+def proposal_edit(request: HttpRequest, context: StageContext, proposal_id: str) -> HttpResponse:
+    access, stage = context.access, context.stage
+    proposal = selectors.get_proposal(stage, proposal_id)
     _require(permissions.can_change_proposal(request.user, proposal))
     form = ProposalForm(
         request.POST or None, initial={"title": proposal.title, "body": proposal.body}
@@ -148,7 +141,7 @@ def proposal_edit(
     if request.method == "POST" and form.is_valid():
         try:
             services.proposal_update(actor=request.user, proposal=proposal, **form.cleaned_data)
-        except services.DecisionRuleError as error:
+        except RuleError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("Your proposal has been saved."))
@@ -160,14 +153,13 @@ def proposal_edit(
     )
 
 
-@project_page
+@stage_page
 @require_http_methods(["GET", "POST"])
 def proposal_withdraw(
-    request: HttpRequest, access: ProjectAccess, stage_id: str, proposal_id: str
+    request: HttpRequest, context: StageContext, proposal_id: str
 ) -> HttpResponse:
-    _access, proposal = selectors.get_proposal_for_user(
-        request.user, access.project.pk, stage_id, proposal_id
-    )
+    access, stage = context.access, context.stage
+    proposal = selectors.get_proposal(stage, proposal_id)
     _require(permissions.can_change_proposal(request.user, proposal))
     if request.method == "POST":
         services.proposal_withdraw(actor=request.user, proposal=proposal)
@@ -189,14 +181,11 @@ def proposal_withdraw(
     )
 
 
-@project_page
+@stage_page
 @require_http_methods(["GET", "POST"])
-def proposal_hide(
-    request: HttpRequest, access: ProjectAccess, stage_id: str, proposal_id: str
-) -> HttpResponse:
-    _access, proposal = selectors.get_proposal_for_user(
-        request.user, access.project.pk, stage_id, proposal_id
-    )
+def proposal_hide(request: HttpRequest, context: StageContext, proposal_id: str) -> HttpResponse:
+    access, stage = context.access, context.stage
+    proposal = selectors.get_proposal(stage, proposal_id)
     _require(permissions.can_hide_proposal(request.user, proposal))
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -204,7 +193,7 @@ def proposal_hide(
             services.proposal_hide(
                 actor=request.user, proposal=proposal, reason=form.cleaned_data["reason"]
             )
-        except services.DecisionRuleError as error:
+        except RuleError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("The proposal is hidden. Its author can see why."))
@@ -222,19 +211,17 @@ def proposal_hide(
     )
 
 
-def _comment_for_author(request: HttpRequest, access: ProjectAccess, **ids: str) -> Comment:
-    _access, comment = selectors.get_comment_for_user(request.user, access.project.pk, **ids)
-    return comment
+def _comment(stage: Stage, proposal_id: str, comment_id: str) -> Comment:
+    return selectors.get_comment(selectors.get_proposal(stage, proposal_id), comment_id)
 
 
-@project_page
+@stage_page
 @require_http_methods(["GET", "POST"])
 def comment_edit(
-    request: HttpRequest, access: ProjectAccess, stage_id: str, proposal_id: str, comment_id: str
+    request: HttpRequest, context: StageContext, proposal_id: str, comment_id: str
 ) -> HttpResponse:
-    comment = _comment_for_author(
-        request, access, stage_id=stage_id, proposal_id=proposal_id, comment_id=comment_id
-    )
+    access, stage = context.access, context.stage
+    comment = _comment(stage, proposal_id, comment_id)
     _require(permissions.can_change_comment(request.user, comment))
     form = CommentForm(request.POST or None, initial={"body": comment.body})
     if request.method == "POST" and form.is_valid():
@@ -248,14 +235,13 @@ def comment_edit(
     )
 
 
-@project_page
+@stage_page
 @require_http_methods(["GET", "POST"])
 def comment_delete(
-    request: HttpRequest, access: ProjectAccess, stage_id: str, proposal_id: str, comment_id: str
+    request: HttpRequest, context: StageContext, proposal_id: str, comment_id: str
 ) -> HttpResponse:
-    comment = _comment_for_author(
-        request, access, stage_id=stage_id, proposal_id=proposal_id, comment_id=comment_id
-    )
+    access, stage = context.access, context.stage
+    comment = _comment(stage, proposal_id, comment_id)
     _require(permissions.can_change_comment(request.user, comment))
     if request.method == "POST":
         services.comment_delete(actor=request.user, comment=comment)
@@ -277,14 +263,13 @@ def comment_delete(
     )
 
 
-@project_page
+@stage_page
 @require_http_methods(["GET", "POST"])
 def comment_hide(
-    request: HttpRequest, access: ProjectAccess, stage_id: str, proposal_id: str, comment_id: str
+    request: HttpRequest, context: StageContext, proposal_id: str, comment_id: str
 ) -> HttpResponse:
-    comment = _comment_for_author(
-        request, access, stage_id=stage_id, proposal_id=proposal_id, comment_id=comment_id
-    )
+    access, stage = context.access, context.stage
+    comment = _comment(stage, proposal_id, comment_id)
     _require(permissions.can_moderate(request.user, comment.proposal.stage))
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -306,10 +291,10 @@ def comment_hide(
     )
 
 
-@project_page
+@stage_page
 @require_http_methods(["GET", "POST"])
-def proposal_merge(request: HttpRequest, access: ProjectAccess, stage_id: str) -> HttpResponse:
-    _access, stage = get_stage_for_user(request.user, access.project.pk, stage_id)
+def proposal_merge(request: HttpRequest, context: StageContext) -> HttpResponse:
+    access, stage = context.access, context.stage
     _require(permissions.can_merge(request.user, stage))
     active = selectors.active_proposals(stage)
     by_id = {str(proposal.pk): proposal for proposal in active}
@@ -327,7 +312,7 @@ def proposal_merge(request: HttpRequest, access: ProjectAccess, stage_id: str) -
                 body=form.cleaned_data["body"],
                 note=form.cleaned_data["note"],
             )
-        except services.DecisionRuleError as error:
+        except RuleError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("The proposals have been combined."))
@@ -339,10 +324,10 @@ def proposal_merge(request: HttpRequest, access: ProjectAccess, stage_id: str) -
     )
 
 
-@project_page
+@stage_page
 @require_http_methods(["GET", "POST"])
-def carry_forward(request: HttpRequest, access: ProjectAccess, stage_id: str) -> HttpResponse:
-    _access, stage = get_stage_for_user(request.user, access.project.pk, stage_id)
+def carry_forward(request: HttpRequest, context: StageContext) -> HttpResponse:
+    access, stage = context.access, context.stage
     _require(permissions.can_carry_forward(request.user, stage))
     targets = {str(target.pk): target for target in selectors.later_stages(stage)}
     sources = {str(proposal.pk): proposal for proposal in selectors.active_proposals(stage)}
@@ -361,7 +346,7 @@ def carry_forward(request: HttpRequest, access: ProjectAccess, stage_id: str) ->
                 to_stage=target,
                 proposals=[sources[key] for key in form.cleaned_data["proposals"]],
             )
-        except services.DecisionRuleError as error:
+        except RuleError as error:
             form.add_error(None, str(error))
         else:
             messages.success(
@@ -377,15 +362,82 @@ def carry_forward(request: HttpRequest, access: ProjectAccess, stage_id: str) ->
     )
 
 
+# --- The stage page and its voting rules ------------------------------------------------
+
+
+def _next_states(stage: Stage) -> list[tuple[str, str, str]]:
+    """The moves a facilitator can make now: (state, button label, the page that does it)."""
+    kwargs = {"project_id": stage.project_id, "stage_id": stage.pk}
+    move = reverse("projects:stage_transition", kwargs=kwargs)
+    if stage.state == Stage.State.DRAFT:
+        return [(Stage.State.OPEN, _("Open this stage"), move)]
+    if stage.state == Stage.State.OPEN:
+        if not stage.has_vote:
+            return [(Stage.State.CLOSED, _("Close this stage"), move)]
+        return [(Stage.State.VOTING, _("Open voting"), move)]
+    if stage.state == Stage.State.VOTING:
+        close = reverse("decisions:voting_close", kwargs=kwargs)
+        return [(Stage.State.CLOSED, _("Close voting"), close)]
+    return []
+
+
+@stage_page
+@require_http_methods(["GET"])
+def stage_detail(request: HttpRequest, context: StageContext) -> HttpResponse:
+    stage, user = context.stage, request.user
+    return render(
+        request,
+        "decisions/stage_detail.html",
+        {
+            "project": context.project,
+            "access": context.access,
+            "stage": stage,
+            "rules": services.voting_rules_for(stage) if stage.has_vote else None,
+            "can_configure": project_permissions.can_configure_project(user, context.project),
+            "can_propose": permissions.can_propose(user, stage),
+            "can_comment": permissions.can_comment_in_stage(user, stage),
+            "can_vote": permissions.can_vote(user, stage),
+            "next_states": _next_states(stage),
+        },
+    )
+
+
+@stage_page
+@require_http_methods(["GET", "POST"])
+def voting_rules(request: HttpRequest, context: StageContext) -> HttpResponse:
+    """The facilitator's page for the vote's rules: read-only once voting has opened."""
+    stage = context.stage
+    _require(project_permissions.can_configure_project(request.user, context.project))
+    form = VotingRulesForm(
+        request.POST or None, instance=services.voting_rules_for(stage), stage=stage
+    )
+    if request.method == "POST" and form.is_valid():
+        values = {
+            name: form.cleaned_data[name] for name in form.fields if not form.fields[name].disabled
+        }
+        try:
+            services.voting_rules_update(actor=request.user, stage=stage, **values)
+        except RuleError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The voting rules have been saved."))
+            return redirect(stage)
+    return render(
+        request,
+        "decisions/voting_rules_form.html",
+        {"project": context.project, "stage": stage, "form": form},
+    )
+
+
 # --- Voting and the decision -------------------------------------------------------------
 
 
-@project_page
+@stage_page
 @require_http_methods(["GET", "POST"])
-def ballot(request: HttpRequest, access: ProjectAccess, stage_id: str) -> HttpResponse:
+def ballot(request: HttpRequest, context: StageContext) -> HttpResponse:
+    access, stage = context.access, context.stage
     """The member's ballot: one equal vote, changeable until voting closes."""
-    _access, stage = get_stage_for_user(request.user, access.project.pk, stage_id)
-    _require(project_permissions.can_vote(request.user, stage))
+    _require(permissions.can_vote(request.user, stage))
     options = services.stage_options(stage)
     existing = services.own_ballot(request.user, stage)
     dots = dots_rules(stage, len(options)).dots
@@ -401,7 +453,7 @@ def ballot(request: HttpRequest, access: ProjectAccess, stage_id: str) -> HttpRe
             services.ballot_cast(actor=request.user, stage=stage, raw=form.raw_ballot())
         except counting.BallotError as error:
             form.add_error(None, str(error))
-        except services.DecisionRuleError as error:
+        except RuleError as error:
             messages.error(request, str(error))
             return redirect(stage)
         else:
@@ -422,10 +474,10 @@ def ballot(request: HttpRequest, access: ProjectAccess, stage_id: str) -> HttpRe
     )
 
 
-@project_page
+@stage_page
 @require_http_methods(["GET"])
-def ballot_recorded(request: HttpRequest, access: ProjectAccess, stage_id: str) -> HttpResponse:
-    _access, stage = get_stage_for_user(request.user, access.project.pk, stage_id)
+def ballot_recorded(request: HttpRequest, context: StageContext) -> HttpResponse:
+    access, stage = context.access, context.stage
     if services.own_ballot(request.user, stage) is None:
         return redirect(stage)
     return render(
@@ -434,30 +486,30 @@ def ballot_recorded(request: HttpRequest, access: ProjectAccess, stage_id: str) 
         {
             "project": access.project,
             "stage": stage,
-            "can_vote": project_permissions.can_vote(request.user, stage),
+            "can_vote": permissions.can_vote(request.user, stage),
         },
     )
 
 
-@project_page
+@stage_page
 @require_POST
-def voting_close(request: HttpRequest, access: ProjectAccess, stage_id: str) -> HttpResponse:
-    _access, stage = get_stage_for_user(request.user, access.project.pk, stage_id)
+def voting_close(request: HttpRequest, context: StageContext) -> HttpResponse:
+    access, stage = context.access, context.stage
     _require(project_permissions.can_configure_project(request.user, access.project))
     try:
         services.voting_close(actor=request.user, stage=stage)
-    except ProjectRuleError as error:
+    except RuleError as error:
         messages.error(request, str(error))
         return redirect(stage)
     messages.success(request, _("Voting has closed. The decision record is below."))
     return redirect("decisions:decision", project_id=access.project.pk, stage_id=stage.pk)
 
 
-@project_page
+@stage_page
 @require_http_methods(["GET"])
-def decision(request: HttpRequest, access: ProjectAccess, stage_id: str) -> HttpResponse:
+def decision(request: HttpRequest, context: StageContext) -> HttpResponse:
+    access, stage = context.access, context.stage
     """The decision record: the same page for everyone in the project."""
-    _access, stage = get_stage_for_user(request.user, access.project.pk, stage_id)
     context = selectors.decision_page(stage)
     if context is None:
         return render(
@@ -474,10 +526,10 @@ def decision(request: HttpRequest, access: ProjectAccess, stage_id: str) -> Http
     return render(request, "decisions/decision.html", context)
 
 
-@project_page
+@stage_page
 @require_http_methods(["GET", "POST"])
-def decision_note(request: HttpRequest, access: ProjectAccess, stage_id: str) -> HttpResponse:
-    _access, stage = get_stage_for_user(request.user, access.project.pk, stage_id)
+def decision_note(request: HttpRequest, context: StageContext) -> HttpResponse:
+    access, stage = context.access, context.stage
     _require(project_permissions.can_configure_project(request.user, access.project))
     record = selectors.decision_record(stage)
     if record is None:

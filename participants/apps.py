@@ -7,3 +7,7 @@ from django.utils.translation import gettext_lazy as _
 class ParticipantsConfig(AppConfig):
     name = "participants"
     verbose_name = _("People")
+
+    def ready(self) -> None:
+        # A sign-in starts the idle clock (a receiver of Django's user_logged_in).
+        from participants import middleware  # noqa: F401

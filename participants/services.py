@@ -12,6 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from coproduce.audit.record import record
+from coproduce.errors import RightsError
 from participants.models import User, former_member_label, unused_pseudonym
 from participants.notifications.models import Notification, NotificationPreference
 
@@ -28,7 +29,7 @@ PROFILE_FIELDS = (
 def user_update_profile(*, actor: User, user: User, **values: object) -> User:
     """Change a person's own details and preferences; only that person may."""
     if actor.pk != user.pk:
-        raise PermissionError("People change only their own details.")
+        raise RightsError("People change only their own details.")
     unknown = set(values) - set(PROFILE_FIELDS)
     if unknown:
         raise ValueError(f"Unknown profile fields {sorted(unknown)}.")

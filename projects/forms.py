@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from coproduce.forms import PlainTextFormMixin
 from participants.models import Constituency
 from projects.models import Project, Role, Stage, reminder_hours_normalised
-from projects.services import STAGE_VOTING_FIELDS
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -74,7 +73,9 @@ class ProjectSettingsForm(ProjectForm):
 
 
 class StageForm(PlainTextFormMixin, forms.ModelForm):
-    """A stage's settings. Its voting rules are read-only once voting has opened."""
+    """A stage's timeline and what members may do in it. When voting opens is read-only
+    once voting has opened. Whether the stage has a vote, and how, are set on the
+    stage's voting rules page (decisions.forms.VotingRulesForm)."""
 
     reminder_hours = ReminderHoursField(
         label=_("Remind members who have not voted yet, in hours before voting closes"),
@@ -100,20 +101,6 @@ class StageForm(PlainTextFormMixin, forms.ModelForm):
             "proposals_allowed",
             "comments_allowed",
             "comments_allowed_during_voting",
-            "voting_method",
-            "counting",
-            "dots_per_member",
-            "dots_can_stack",
-            "max_ranks",
-            "consent_threshold_percent",
-            "scoring_in_percent",
-            "scoring_out_percent",
-            "agreement_in_every_constituency",
-            "open_ballot",
-            "live_results",
-            "smallest_group_shown",
-            "quorum_percent",
-            "quorum_per_constituency_percent",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
@@ -132,8 +119,8 @@ class StageForm(PlainTextFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("opens_at", "voting_opens_at", "closes_at"):
             self.fields[name].input_formats = [DATETIME_FORMAT]
-        if self.instance.pk and self.instance.voting_rules_locked:
-            for name in (*STAGE_VOTING_FIELDS, "voting_opens_at"):
+        if self.instance.pk and self.instance.voting_has_opened:
+            for name in ("voting_opens_at",):
                 self.fields[name].disabled = True
                 self.fields[name].help_text = _(
                     "Voting has opened, so this can no longer be changed."

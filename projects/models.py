@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -174,20 +174,6 @@ class Stage(models.Model):
         VOTING = "voting", _("Voting")
         CLOSED = "closed", _("Closed")
 
-    class VotingMethod(models.TextChoices):
-        NONE = "none", _("No vote")
-        DOTS = "dots", _("Dots (share out a number of dots)")
-        RANKING = "ranking", _("Ranking (put options in order)")
-        CONSENT = "consent", _("Consent (agree, abstain, disagree or block)")
-        SCORING = "scoring", _("Scoring (score each option 1 to 9)")
-
-    class Counting(models.TextChoices):
-        ONE_PERSON_ONE_VOTE = "one_person_one_vote", _("One person, one vote")
-        EQUAL_CONSTITUENCIES = (
-            "equal_constituencies",
-            _("Equal constituencies (each group carries the same weight, whatever its turnout)"),
-        )
-
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="stages")
     position = models.PositiveIntegerField()
@@ -213,79 +199,13 @@ class Stage(models.Model):
     comments_allowed_during_voting = models.BooleanField(
         _("Members can comment while voting is open"), default=False
     )
-    voting_method = models.CharField(
-        _("How members vote"), max_length=10, choices=VotingMethod.choices, default="none"
-    )
-    counting = models.CharField(
-        _("How votes are counted"),
-        max_length=24,
-        choices=Counting.choices,
-        default=Counting.ONE_PERSON_ONE_VOTE,
-    )
-
-    # The rest of the voting rules: fixed, like the method, once voting opens.
-    dots_per_member = models.PositiveSmallIntegerField(
-        _("Dots each member places"),
-        validators=[MinValueValidator(1), MaxValueValidator(500)],
-        null=True,
-        blank=True,
-        help_text=_("Leave empty to use a suggestion: about a third of the options, at least 3."),
-    )
-    dots_can_stack = models.BooleanField(
-        _("Members can put more than one dot on an option"), default=True
-    )
-    max_ranks = models.PositiveSmallIntegerField(
-        _("How many options each member ranks, at most"),
-        default=10,
-        validators=[MinValueValidator(1), MaxValueValidator(500)],
-    )
-    consent_threshold_percent = models.PositiveSmallIntegerField(
-        _("Agreement needed to pass, in percent (66 lets two in three pass)"),
-        default=66,
-        validators=[MinValueValidator(1), MaxValueValidator(100)],
-    )
-    scoring_in_percent = models.PositiveSmallIntegerField(
-        _("Share that must score 7 to 9 for an option to be in, in percent"),
-        default=70,
-        validators=[MinValueValidator(1), MaxValueValidator(100)],
-    )
-    scoring_out_percent = models.PositiveSmallIntegerField(
-        _("Share that may score 1 to 3 for an option to still be in, in percent"),
-        default=15,
-        validators=[MaxValueValidator(100)],
-    )
-    agreement_in_every_constituency = models.BooleanField(
-        _("Agreement must be reached within every group"),
+    has_vote = models.BooleanField(
+        _("This stage ends with a vote"),
         default=False,
-        help_text=_("For consent and scoring: no group can be outvoted by the others."),
-    )
-    open_ballot = models.BooleanField(
-        _("Open ballot: show who voted how"),
-        default=False,
-        help_text=_("Votes are secret unless you choose this before voting opens."),
-    )
-    live_results = models.BooleanField(
-        _("Show results while voting is open"),
-        default=False,
-        help_text=_("Otherwise results are shown only when voting closes."),
-    )
-    smallest_group_shown = models.PositiveSmallIntegerField(
-        _("Smallest group whose own results are shown"),
-        validators=[MinValueValidator(1), MaxValueValidator(500)],
-        default=3,
-        help_text=_("Results for a group with fewer voters are not shown, so nobody is unmasked."),
-    )
-    quorum_percent = models.PositiveSmallIntegerField(
-        _("Turnout needed overall, in percent (optional)"),
-        null=True,
-        blank=True,
-        validators=[MaxValueValidator(100)],
-    )
-    quorum_per_constituency_percent = models.PositiveSmallIntegerField(
-        _("Turnout needed in every group, in percent (optional)"),
-        null=True,
-        blank=True,
-        validators=[MaxValueValidator(100)],
+        help_text=_(
+            "Members vote on the proposals before the stage closes. "
+            "How they vote is set in the stage's voting rules."
+        ),
     )
     reminder_hours = ArrayField(
         models.PositiveSmallIntegerField(validators=[MaxValueValidator(MAX_REMINDER_HOURS)]),
@@ -311,13 +231,15 @@ class Stage(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
+        # The stage's page shows its vote too, so `decisions` serves it (same address).
         return reverse(
-            "projects:stage", kwargs={"project_id": self.project_id, "stage_id": self.pk}
+            "decisions:stage", kwargs={"project_id": self.project_id, "stage_id": self.pk}
         )
 
     @property
-    def voting_rules_locked(self) -> bool:
-        """Rules fixed before voting: once voting has opened, nobody changes them."""
+    def voting_has_opened(self) -> bool:
+        """Once voting has opened, whether there is a vote and when it opened are fixed
+        (and so are the vote's rules, kept by `decisions`)."""
         return self.state in (self.State.VOTING, self.State.CLOSED)
 
     @property
@@ -330,7 +252,7 @@ class Stage(models.Model):
         if self.state == self.State.DRAFT:
             return ("opens", self.opens_at) if self.opens_at else None
         if self.state == self.State.OPEN:
-            if self.voting_method != self.VotingMethod.NONE:
+            if self.has_vote:
                 return ("voting_opens", self.voting_opens_at) if self.voting_opens_at else None
             return ("closes", self.closes_at) if self.closes_at else None
         if self.state == self.State.VOTING:

@@ -3,7 +3,8 @@
 A right comes only from the project's role groups (django-guardian group object
 permissions); grants to a single person and superuser status count for nothing
 here, so every member of a project holds exactly the same rights. The stage's
-state then says whether a right can be used now.
+state then says whether a right can be used now: the predicates about proposing,
+commenting and voting in a stage live in `decisions.permissions`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from django.contrib.auth.models import AnonymousUser
 from guardian.core import ObjectPermissionChecker
 
 from participants.models import User
-from projects.models import Project, ProjectRight, Role, Stage
+from projects.models import Project, ProjectRight, Role
 
 _CACHE_ATTRIBUTE = "_project_rights_cache"
 
@@ -34,79 +35,46 @@ def forget_project_rights(user: User) -> None:
     user.__dict__.pop(_CACHE_ATTRIBUTE, None)
 
 
-def _has(user: User | AnonymousUser, project: Project, right: str) -> bool:
+def has_right(user: User | AnonymousUser, project: Project, right: str) -> bool:
     return right in project_rights(user, project)
 
 
-def _active(project: Project) -> bool:
+def is_active(project: Project) -> bool:
     return project.status == Project.Status.ACTIVE
 
 
 def can_view_project(user: User | AnonymousUser, project: Project) -> bool:
-    return _has(user, project, ProjectRight.VIEW)
+    return has_right(user, project, ProjectRight.VIEW)
 
 
 def can_configure_project(user: User | AnonymousUser, project: Project) -> bool:
-    return _has(user, project, ProjectRight.CONFIGURE)
+    return has_right(user, project, ProjectRight.CONFIGURE)
 
 
 def can_see_every_group(user: User | AnonymousUser, project: Project) -> bool:
     """Facilitators see every member's group and declaration of interests: they run the
     project (and need them to invite and keep the groups balanced). Observers see them
     only where the member chose to show them (`Membership.show_constituency`)."""
-    return _has(user, project, ProjectRight.CONFIGURE)
+    return has_right(user, project, ProjectRight.CONFIGURE)
 
 
 def can_invite(user: User | AnonymousUser, project: Project) -> bool:
-    return _active(project) and _has(user, project, ProjectRight.INVITE)
+    return is_active(project) and has_right(user, project, ProjectRight.INVITE)
 
 
 def can_moderate(user: User | AnonymousUser, project: Project) -> bool:
-    return _has(user, project, ProjectRight.MODERATE)
+    return has_right(user, project, ProjectRight.MODERATE)
 
 
 def can_read_audit_trail(user: User | AnonymousUser, project: Project) -> bool:
-    return _has(user, project, ProjectRight.READ_AUDIT)
+    return has_right(user, project, ProjectRight.READ_AUDIT)
 
 
 def can_see_member_list(user: User | AnonymousUser, project: Project) -> bool:
     """Facilitators and observers see who is in the project (groups: see below)."""
-    return _has(user, project, ProjectRight.CONFIGURE) or _has(
+    return has_right(user, project, ProjectRight.CONFIGURE) or has_right(
         user, project, ProjectRight.READ_AUDIT
     )
-
-
-def can_propose(user: User | AnonymousUser, stage: Stage) -> bool:
-    return (
-        _active(stage.project)
-        and _has(user, stage.project, ProjectRight.PROPOSE)
-        and stage.state == Stage.State.OPEN
-        and stage.proposals_allowed
-    )
-
-
-def can_comment(user: User | AnonymousUser, stage: Stage) -> bool:
-    open_for_comments = (stage.state == Stage.State.OPEN and stage.comments_allowed) or (
-        stage.state == Stage.State.VOTING and stage.comments_allowed_during_voting
-    )
-    return (
-        _active(stage.project)
-        and _has(user, stage.project, ProjectRight.COMMENT)
-        and open_for_comments
-    )
-
-
-def can_vote(user: User | AnonymousUser, stage: Stage) -> bool:
-    return (
-        _active(stage.project)
-        and _has(user, stage.project, ProjectRight.VOTE)
-        and stage.state == Stage.State.VOTING
-        and stage.voting_method != Stage.VotingMethod.NONE
-    )
-
-
-def can_change_voting_rules(user: User | AnonymousUser, stage: Stage) -> bool:
-    return can_configure_project(user, stage.project) and not stage.voting_rules_locked
 
 
 def can_create_project(user: User | AnonymousUser) -> bool:

@@ -31,7 +31,7 @@ class ProjectAccess:
         return self.membership.role if self.membership else None
 
 
-def _parse_uuid(value: object) -> uuid.UUID:
+def parse_uuid(value: object) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
     except ValueError:
@@ -40,22 +40,11 @@ def _parse_uuid(value: object) -> uuid.UUID:
 
 def get_project_for_user(user: User, project_id: object) -> ProjectAccess:
     """Return the project if the person may see it; otherwise 404, whether or not it exists."""
-    project = Project.objects.filter(pk=_parse_uuid(project_id)).first()
+    project = Project.objects.filter(pk=parse_uuid(project_id)).first()
     if project is None or not permissions.can_view_project(user, project):
         raise Http404
     membership = Membership.objects.filter(project=project, user=user, left_at__isnull=True).first()
     return ProjectAccess(project=project, membership=membership)
-
-
-def get_stage_for_user(
-    user: User, project_id: object, stage_id: object
-) -> tuple[ProjectAccess, Stage]:
-    access = get_project_for_user(user, project_id)
-    stage = Stage.objects.filter(project=access.project, pk=_parse_uuid(stage_id)).first()
-    if stage is None:
-        raise Http404
-    stage.project = access.project
-    return access, stage
 
 
 def get_membership_for_user(
@@ -82,7 +71,7 @@ def get_invitation_for_user(
 ) -> tuple[ProjectAccess, Invitation]:
     access = get_project_for_user(user, project_id)
     invitation = Invitation.objects.filter(
-        project=access.project, pk=_parse_uuid(invitation_id)
+        project=access.project, pk=parse_uuid(invitation_id)
     ).first()
     if invitation is None:
         raise Http404
@@ -101,7 +90,7 @@ def get_invitation_for_invitee(user: User, invitation_id: object) -> Invitation:
     """An invitation, for the person it was sent to only: 404 for anyone else."""
     invitation = (
         Invitation.objects.select_related("project", "invited_by")
-        .filter(pk=_parse_uuid(invitation_id))
+        .filter(pk=parse_uuid(invitation_id))
         .first()
     )
     if invitation is None or not owns_email(user, invitation.email):
@@ -168,7 +157,7 @@ def dashboard_for_user(user: User) -> list[DashboardEntry]:
         current = _current_stage(stages)
         waiting = []
         if membership.role == "member" and current is not None:
-            if current.state == Stage.State.VOTING and current.voting_method != "none":
+            if current.state == Stage.State.VOTING and current.has_vote:
                 waiting.append("vote")
             elif current.state == Stage.State.OPEN and current.proposals_allowed:
                 waiting.append("propose")

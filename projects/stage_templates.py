@@ -19,7 +19,7 @@ class StageTemplate:
     title: Promise
     description: Promise
     questions: tuple[Promise, ...]
-    voting_method: str = "none"
+    has_vote: bool = False
 
 
 STANDARD_STAGES: tuple[StageTemplate, ...] = (
@@ -51,7 +51,7 @@ STANDARD_STAGES: tuple[StageTemplate, ...] = (
             _("Are the options written so that everyone can understand them?"),
             _("Were the voting rules agreed before voting started?"),
         ),
-        voting_method="ranking",
+        has_vote=True,
     ),
     StageTemplate(
         kind="co_design",

@@ -31,7 +31,6 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("<str:project_id>/stages/new/", views.stage_create, name="stage_create"),
-    path("<str:project_id>/stages/<str:stage_id>/", views.stage_detail, name="stage"),
     path("<str:project_id>/stages/<str:stage_id>/edit/", views.stage_edit, name="stage_edit"),
     path("<str:project_id>/stages/<str:stage_id>/move/", views.stage_move, name="stage_move"),
     path("<str:project_id>/stages/<str:stage_id>/remove/", views.stage_delete, name="stage_delete"),

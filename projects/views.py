@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from allauth.account.adapter import get_adapter as get_account_adapter
@@ -17,30 +15,15 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from coproduce.errors import RuleError
 from participants.adapters import INVITED_EMAIL_SESSION_KEY
 from projects import permissions, selectors, services
+from projects.access import StageContext, project_page, stage_page
 from projects.forms import InvitationForm, JoinForm, ProjectForm, ProjectSettingsForm, StageForm
 from projects.models import Invitation, Role, Stage
 from projects.selectors import ProjectAccess
 
-View = Callable[..., HttpResponse]
-
-
-def project_page(view: View) -> View:
-    """Load the project for the signed-in person (404 if hidden) and insist on MFA for
-    facilitators and observers before they use the project's pages."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, project_id: str, **kwargs: Any) -> HttpResponse:
-        access = selectors.get_project_for_user(request.user, project_id)
-        if permissions.needs_mfa(request.user, access.role):
-            return redirect(
-                f"{reverse('projects:mfa_required')}?{urlencode({'next': request.path})}"
-            )
-        return view(request, access, **kwargs)
-
-    return wrapper
+__all__ = ["project_page", "stage_page"]  # used by the other apps' project pages
 
 
 def _require(allowed: bool) -> None:
@@ -48,7 +31,7 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied
 
 
-def _refused(request: HttpRequest, error: services.ProjectRuleError) -> None:
+def _refused(request: HttpRequest, error: RuleError) -> None:
     messages.error(request, str(error))
 
 
@@ -112,40 +95,6 @@ def project_settings(request: HttpRequest, access: ProjectAccess) -> HttpRespons
 # --- Stages ---------------------------------------------------------------------
 
 
-def _stage_context(request: HttpRequest, access: ProjectAccess, stage: Stage) -> dict[str, Any]:
-    user = request.user
-    return {
-        "project": access.project,
-        "access": access,
-        "stage": stage,
-        "can_configure": permissions.can_configure_project(user, access.project),
-        "can_propose": permissions.can_propose(user, stage),
-        "can_comment": permissions.can_comment(user, stage),
-        "can_vote": permissions.can_vote(user, stage),
-        "next_states": _next_states(stage),
-    }
-
-
-def _next_states(stage: Stage) -> list[tuple[str, str]]:
-    """The moves a facilitator can make now, with their button labels."""
-    if stage.state == Stage.State.DRAFT:
-        return [(Stage.State.OPEN, _("Open this stage"))]
-    if stage.state == Stage.State.OPEN:
-        if stage.voting_method == Stage.VotingMethod.NONE:
-            return [(Stage.State.CLOSED, _("Close this stage"))]
-        return [(Stage.State.VOTING, _("Open voting"))]
-    if stage.state == Stage.State.VOTING:
-        return [(Stage.State.CLOSED, _("Close voting"))]
-    return []
-
-
-@project_page
-@require_http_methods(["GET"])
-def stage_detail(request: HttpRequest, access: ProjectAccess, stage_id: str) -> HttpResponse:
-    _access, stage = selectors.get_stage_for_user(request.user, access.project.pk, stage_id)
-    return render(request, "projects/stage_detail.html", _stage_context(request, access, stage))
-
-
 @project_page
 @require_http_methods(["GET", "POST"])
 def stage_create(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
@@ -156,7 +105,7 @@ def stage_create(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
             stage = services.stage_create(
                 actor=request.user, project=access.project, **form.cleaned_data
             )
-        except services.ProjectRuleError as error:
+        except RuleError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("The stage has been added at the end of the timeline."))
@@ -164,10 +113,10 @@ def stage_create(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
     return render(request, "projects/stage_form.html", {"form": form, "project": access.project})
 
 
-@project_page
+@stage_page
 @require_http_methods(["GET", "POST"])
-def stage_edit(request: HttpRequest, access: ProjectAccess, stage_id: str) -> HttpResponse:
-    _access, stage = selectors.get_stage_for_user(request.user, access.project.pk, stage_id)
+def stage_edit(request: HttpRequest, context: StageContext) -> HttpResponse:
+    access, stage = context.access, context.stage
     _require(permissions.can_configure_project(request.user, access.project))
     form = StageForm(request.POST or None, instance=Stage.objects.get(pk=stage.pk))
     if request.method == "POST" and form.is_valid():
@@ -176,7 +125,7 @@ def stage_edit(request: HttpRequest, access: ProjectAccess, stage_id: str) -> Ht
         }
         try:
             services.stage_update(actor=request.user, stage=stage, **values)
-        except services.ProjectRuleError as error:
+        except RuleError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("The stage has been saved."))
@@ -188,10 +137,10 @@ def stage_edit(request: HttpRequest, access: ProjectAccess, stage_id: str) -> Ht
     )
 
 
-@project_page
+@stage_page
 @require_POST
-def stage_move(request: HttpRequest, access: ProjectAccess, stage_id: str) -> HttpResponse:
-    _access, stage = selectors.get_stage_for_user(request.user, access.project.pk, stage_id)
+def stage_move(request: HttpRequest, context: StageContext) -> HttpResponse:
+    access, stage = context.access, context.stage
     _require(permissions.can_configure_project(request.user, access.project))
     direction = -1 if request.POST.get("direction") == "up" else 1
     services.stage_move(actor=request.user, stage=stage, direction=direction)
@@ -199,15 +148,15 @@ def stage_move(request: HttpRequest, access: ProjectAccess, stage_id: str) -> Ht
     return redirect(f"{access.project.get_absolute_url()}#stages")
 
 
-@project_page
+@stage_page
 @require_http_methods(["GET", "POST"])
-def stage_delete(request: HttpRequest, access: ProjectAccess, stage_id: str) -> HttpResponse:
-    _access, stage = selectors.get_stage_for_user(request.user, access.project.pk, stage_id)
+def stage_delete(request: HttpRequest, context: StageContext) -> HttpResponse:
+    access, stage = context.access, context.stage
     _require(permissions.can_configure_project(request.user, access.project))
     if request.method == "POST":
         try:
             services.stage_delete(actor=request.user, stage=stage)
-        except services.ProjectRuleError as error:
+        except RuleError as error:
             _refused(request, error)
             return redirect(stage)
         messages.success(request, _("The stage has been removed."))
@@ -217,10 +166,10 @@ def stage_delete(request: HttpRequest, access: ProjectAccess, stage_id: str) -> 
     )
 
 
-@project_page
+@stage_page
 @require_POST
-def stage_transition(request: HttpRequest, access: ProjectAccess, stage_id: str) -> HttpResponse:
-    _access, stage = selectors.get_stage_for_user(request.user, access.project.pk, stage_id)
+def stage_transition(request: HttpRequest, context: StageContext) -> HttpResponse:
+    access, stage = context.access, context.stage
     _require(permissions.can_configure_project(request.user, access.project))
     to_state = request.POST.get("to_state", "")
     if to_state not in Stage.State.values:
@@ -228,7 +177,7 @@ def stage_transition(request: HttpRequest, access: ProjectAccess, stage_id: str)
         return redirect(stage)
     try:
         services.stage_transition(actor=request.user, stage=stage, to_state=to_state)
-    except services.ProjectRuleError as error:
+    except RuleError as error:
         _refused(request, error)
     else:
         messages.success(
@@ -270,7 +219,7 @@ def invite(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.invitation_create(actor=request.user, project=project, **form.cleaned_data)
-        except services.ProjectRuleError as error:
+        except RuleError as error:
             form.add_error("email", str(error))
         else:
             messages.success(
@@ -292,7 +241,7 @@ def invitation_revoke(
     _require(permissions.can_invite(request.user, access.project))
     try:
         services.invitation_revoke(actor=request.user, invitation=invitation)
-    except services.ProjectRuleError as error:
+    except RuleError as error:
         _refused(request, error)
     else:
         messages.success(request, _("The invitation has been withdrawn. The link no longer works."))
@@ -311,7 +260,7 @@ def membership_remove(
     if request.method == "POST":
         try:
             services.membership_end(actor=request.user, membership=membership)
-        except services.ProjectRuleError as error:
+        except RuleError as error:
             _refused(request, error)
         else:
             messages.success(
@@ -334,7 +283,7 @@ def leave(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
     if request.method == "POST":
         try:
             services.membership_end(actor=request.user, membership=access.membership)
-        except services.ProjectRuleError as error:
+        except RuleError as error:
             _refused(request, error)
             return redirect(access.project)
         messages.success(
@@ -399,7 +348,7 @@ def _join(
     if request.method == "POST" and form.is_valid():
         try:
             services.invitation_accept(actor=request.user, **which, **form.cleaned_data)
-        except services.ProjectRuleError as error:
+        except RuleError as error:
             form.add_error(None, str(error))
         else:
             request.session.pop(INVITED_EMAIL_SESSION_KEY, None)

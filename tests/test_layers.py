@@ -8,9 +8,6 @@ Every import statement counts, wherever it stands (inside functions, under
 TYPE_CHECKING, in migrations), and so does `importlib.import_module("...")` with a
 literal name. Strings that Django resolves itself (`apps.get_model("projects",
 "Membership")`, settings, `include("decisions.urls")`) are not imports.
-
-The audit trail's pages still live in `decisions/records/` until they become the
-`trail` app; until then that folder counts as the trail layer.
 """
 
 from __future__ import annotations
@@ -32,7 +29,6 @@ MODULE_LAYERS = (
     ("coproduce", "core"),
     ("participants", "participants"),
     ("projects", "projects"),
-    ("decisions.records", "trail"),  # becomes the `trail` app
     ("decisions", "decisions"),
     ("trail", "trail"),
 )
@@ -76,7 +72,7 @@ def layer_of_module(module: str) -> str | None:
 
 
 def module_name_of(path: Path) -> str:
-    """`decisions/records/views.py` -> `decisions.records.views` (packages keep their name)."""
+    """`trail/views.py` -> `trail.views` (packages keep their name)."""
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
@@ -97,8 +93,8 @@ def imported_modules(source: str, module: str, is_package: bool) -> list[tuple[i
             else:
                 target = node.module or ""
             for alias in node.names:
-                # `from decisions import records` imports decisions.records, a layer of
-                # its own: name the submodule when its layer differs from the package's.
+                # `from coproduce import site` imports coproduce.site, a layer of its
+                # own: name the submodule when its layer differs from the package's.
                 named = f"{target}.{alias.name}"
                 if alias.name != "*" and layer_of_module(named) != layer_of_module(target):
                     found.append((node.lineno, named))
@@ -193,12 +189,13 @@ def test_every_layer_has_files_and_the_site_layer_is_seen_importing_the_apps() -
             "    from decisions.models import Proposal\n",
             None,
         ),
-        ("decisions/models.py", "from decisions.records import describe\n", None),
-        ("decisions/models.py", "from decisions import records\n", "decisions.records"),
+        ("decisions/models.py", "from trail.describe import describe\n", None),
+        ("decisions/models.py", "import trail\n", "trail"),
+        ("trail/views.py", "from coproduce import site\n", "coproduce.site"),
         (
-            "decisions/services/stages.py",
-            "from ..records.tasks import x\n",
-            "decisions.records.tasks",
+            "trail/services.py",
+            "from ..coproduce.site.views import x\n",
+            "coproduce.site.views",
         ),
         ("decisions/views.py", "from coproduce.site import views\n", "coproduce.site"),
         ("coproduce/celery.py", "from coproduce import site\n", "coproduce.site"),
@@ -224,8 +221,8 @@ def test_the_check_catches_an_import_to_the_right(
 @pytest.mark.parametrize(
     ("path", "source"),
     [
-        ("coproduce/site/views.py", "from decisions.records import views\nimport trail.tasks\n"),
-        ("decisions/records/tasks.py", "from decisions.models import Decision\n"),
+        ("coproduce/site/views.py", "from trail import views\nimport trail.tasks\n"),
+        ("trail/tasks.py", "from decisions.models import Decision\n"),
         ("decisions/views.py", "from projects.models import Stage\nfrom . import forms\n"),
         ("projects/models.py", "from participants.models import User\nfrom coproduce import env\n"),
         (

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 
 class AuditEvent(models.Model):
@@ -49,6 +46,16 @@ class AuditEvent(models.Model):
                 name="audit_events_are_append_only",
                 operation=pgtrigger.Update | pgtrigger.Delete,
             ),
+            # TRUNCATE fires no row trigger: refuse it for the whole statement.
+            # (pgtrigger's Protect supports statement level only with a transition table,
+            # which TRUNCATE has not: a plain trigger that raises.)
+            pgtrigger.Trigger(
+                name="audit_events_are_never_truncated",
+                operation=pgtrigger.Truncate,
+                level=pgtrigger.Statement,
+                when=pgtrigger.Before,
+                func="RAISE EXCEPTION 'pgtrigger: Cannot truncate % table', TG_TABLE_NAME;",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -64,6 +71,10 @@ class AuditVerification(models.Model):
     Kept, one row per check, so the observer's page can say when the record was last
     checked and the result. A check of a long chain runs in the background: until it
     finishes, `finished_at` is empty.
+
+    A check that found the chain intact keeps the chain's head it saw (the position
+    and hash of its last entry): an anchor. Every later check fails if that entry is
+    gone (the chain is shorter) or differs, so deleting the newest entries shows.
     """
 
     project_id = models.UUIDField(null=True, blank=True)
@@ -80,6 +91,8 @@ class AuditVerification(models.Model):
     intact = models.BooleanField(null=True, blank=True)
     first_bad_sequence = models.PositiveBigIntegerField(null=True, blank=True)
     problem = models.CharField(max_length=120, blank=True)
+    head_sequence = models.PositiveBigIntegerField(null=True, blank=True)
+    head_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         app_label = "coproduce"
@@ -94,59 +107,3 @@ class AuditVerification(models.Model):
     @property
     def pending(self) -> bool:
         return self.finished_at is None
-
-
-class AuditExport(models.Model):
-    """An export of a project's trail that runs in the background, and its file.
-
-    Only the person who asked may download the file, and only until `expires_at`;
-    then a scheduled task deletes it.
-    """
-
-    class Format(models.TextChoices):
-        CSV = "csv", _("CSV (for spreadsheets)")
-        JSONL = "jsonl", _("JSON Lines (for other software)")
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Waiting to start")
-        RUNNING = "running", _("Being prepared")
-        READY = "ready", _("Ready to download")
-        FAILED = "failed", _("Could not be prepared")
-        EXPIRED = "expired", _("No longer available")
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    project_id = models.UUIDField()
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
-    filters = models.JSONField(default=dict, blank=True)
-    format = models.CharField(max_length=8, choices=Format.choices)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
-    rows_done = models.PositiveBigIntegerField(default=0)
-    rows_total = models.PositiveBigIntegerField(null=True, blank=True)
-    file_name = models.CharField(max_length=100, blank=True)
-    file_size = models.PositiveBigIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField()
-
-    class Meta:
-        app_label = "coproduce"
-        ordering = ["-created_at"]
-        indexes = [
-            models.Index(
-                fields=["project_id", "requested_by", "-created_at"], name="audit_export_mine"
-            ),
-            models.Index(fields=["expires_at"], name="audit_export_expiry"),
-        ]
-
-    def __str__(self) -> str:
-        return f"Export {self.pk} ({self.format}, {self.status})"
-
-    @property
-    def available(self) -> bool:
-        return self.status == self.Status.READY and self.expires_at > timezone.now()
-
-    @property
-    def in_progress(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from coproduce.audit.events import event_type
 from coproduce.audit.models import SYSTEM_LABEL, AuditEvent
 from coproduce.audit.request_id import current_request_id
 
@@ -58,8 +59,10 @@ def record(
 
     `actor` None means the system (scheduled work). `actor_label` is how the actor is
     shown: their pseudonym in the project. `details` must hold no clinical or
-    free-text personal content, and for a ballot never what was voted.
+    free-text personal content, and for a ballot never what was voted. `action` must be
+    a type of `coproduce.audit.events` (`UnknownEventType` otherwise).
     """
+    event_type(action)  # refuses a name the registry does not know
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record() must run inside the transaction of the change it records.")
     _lock_chain(project_id)

@@ -1,21 +1,84 @@
-"""Walk a hash chain and name the first event that does not match."""
+"""Walk a hash chain and name the first entry that does not match.
+
+Entries are named by their position in the chain (`sequence`: 1, 2, 3, ...), on the
+pages and in `audit_verify` alike.
+
+A chain checked alone cannot show that its newest entries were deleted: what is left
+still links up. So the chain has anchors, heads (position and hash of the newest
+entry) kept at a known time: by each check that found it intact, in each decision
+record, in each export's file and in the observers' daily email. A check compares the
+chain with the anchors it is given and with those of earlier checks: a chain shorter
+than an anchor, or an entry that differs from one, is reported.
+"""
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
+from django.utils.translation import gettext, gettext_lazy
 
-from coproduce.audit.models import AuditEvent
+from coproduce.audit.models import AuditEvent, AuditVerification
 from coproduce.audit.record import GENESIS_HASH, event_hash
 
 _CHUNK = 5_000
+
+# What a check can find, as `ChainResult.problem` (the pages say them in plain words).
+MISSING_BEFORE = "an event is missing before it"
+BROKEN_LINK = "its link to the previous event"
+CHANGED = "its content was changed"
+SHORTER = "the trail is shorter than when it was last checked"
+ANCHOR_DIFFERS = "the entry at this position changed since it was last checked"
+
+
+# The same findings in plain words, each naming the entry by its position.
+_PROBLEM_WORDS = {
+    MISSING_BEFORE: gettext_lazy("an entry before it is missing"),
+    BROKEN_LINK: gettext_lazy("it no longer links to the entry before it"),
+    CHANGED: gettext_lazy("its content was changed"),
+}
+
+
+def problem_in_words(problem: str, sequence: int | None) -> str:
+    """What a check found, as a clause for the page and for `audit_verify`."""
+    if problem == SHORTER:
+        return gettext(
+            "the trail is shorter than when it was last checked (entry %(number)s and any "
+            "after it are gone)"
+        ) % {"number": sequence}
+    if problem == ANCHOR_DIFFERS:
+        return gettext(
+            "the entry at position %(number)s changed since the trail was last checked"
+        ) % {"number": sequence}
+    return gettext("entry %(number)s does not match (%(problem)s)") % {
+        "number": sequence,
+        "problem": _PROBLEM_WORDS.get(problem, problem),
+    }
+
+
+@dataclass(frozen=True)
+class Head:
+    """The newest entry of a chain: its position and hash (an anchor, once kept)."""
+
+    sequence: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.sequence}:{self.hash}"
+
+    @classmethod
+    def parse(cls, text: str) -> Head | None:
+        """The head written as `str(head)` ("<position>:<hash>"), or None."""
+        sequence, _colon, hash_ = text.partition(":")
+        if not (sequence.isascii() and sequence.isdigit() and len(hash_) == 64):
+            return None
+        return cls(int(sequence), hash_)
 
 
 @dataclass(frozen=True)
@@ -25,10 +88,36 @@ class ChainResult:
     first_bad_event_id: int | None
     problem: str = ""
     first_bad_sequence: int | None = None
+    head: Head | None = None  # the newest entry seen
 
     @property
     def intact(self) -> bool:
-        return self.first_bad_event_id is None
+        return not self.problem
+
+
+def chain_head(project_id: uuid.UUID | None) -> Head | None:
+    """The chain's newest entry now (None for a chain with no entries)."""
+    last = (
+        AuditEvent.objects.filter(project_id=project_id)
+        .order_by("-sequence")
+        .values_list("sequence", "hash")
+        .first()
+    )
+    return Head(*last) if last else None
+
+
+def stored_anchors(project_id: uuid.UUID | None) -> list[Head]:
+    """The heads that earlier checks of this chain found intact."""
+    rows = (
+        AuditVerification.objects.filter(
+            project_id=project_id, intact=True, head_sequence__isnull=False
+        )
+        .exclude(head_hash="")
+        .order_by()
+        .values_list("head_sequence", "head_hash")
+        .distinct()
+    )
+    return [Head(sequence, hash_) for sequence, hash_ in rows]
 
 
 class _StoredEvent:
@@ -72,8 +161,10 @@ class _StoredEvent:
         self.details = json.loads(details_text)
 
 
-def verify_chain(project_id: uuid.UUID | None) -> ChainResult:
-    """Check every event of one chain: its own hash, its link and its position.
+def verify_chain(project_id: uuid.UUID | None, anchors: Iterable[Head] = ()) -> ChainResult:
+    """Check every entry of one chain: its own hash, its link and its position; then
+    that every anchor (those given, and the heads of earlier intact checks) is still
+    there, unchanged.
 
     Reads plain rows, `details` as JSON text parsed here: a million events are
     checked in seconds. `event_hash` reads attributes, so it takes these rows as
@@ -103,10 +194,20 @@ def verify_chain(project_id: uuid.UUID | None) -> ChainResult:
     # One read-only transaction: a plain server-side cursor (no copy of the result kept
     # for after a commit), and one consistent view of the chain. It blocks no writer.
     with transaction.atomic():
-        return _walk(project_id, event, rows.iterator(chunk_size=_CHUNK))
+        expected = {anchor.sequence: anchor.hash for anchor in stored_anchors(project_id)}
+        for anchor in anchors:
+            # Two anchors for one position that disagree: keep both apart by failing.
+            if expected.setdefault(anchor.sequence, anchor.hash) != anchor.hash:
+                expected[anchor.sequence] = ""
+        return _walk(project_id, event, rows.iterator(chunk_size=_CHUNK), expected)
 
 
-def _walk(project_id: uuid.UUID | None, event: _StoredEvent, rows: Iterator[Any]) -> ChainResult:
+def _walk(
+    project_id: uuid.UUID | None,
+    event: _StoredEvent,
+    rows: Iterator[Any],
+    anchors: dict[int, str],
+) -> ChainResult:
     previous_hash = GENESIS_HASH
     expected_sequence = 1
     checked = 0
@@ -115,18 +216,36 @@ def _walk(project_id: uuid.UUID | None, event: _StoredEvent, rows: Iterator[Any]
         checked += 1
         problem = ""
         if event.sequence != expected_sequence:
-            problem = "an event is missing before it"
+            problem = MISSING_BEFORE
         elif event.previous_hash != previous_hash:
-            problem = "its link to the previous event"
+            problem = BROKEN_LINK
         elif event_hash(event) != event.hash:  # type: ignore[arg-type]
-            problem = "its content was changed"
+            problem = CHANGED
+        elif anchors.get(event.sequence, event.hash) != event.hash:
+            problem = ANCHOR_DIFFERS
         if problem:
             return ChainResult(project_id, checked, event.pk, problem, event.sequence)
         previous_hash = event.hash
         expected_sequence += 1
-    return ChainResult(project_id, checked, None)
+    head = Head(expected_sequence - 1, previous_hash) if checked else None
+    beyond = [sequence for sequence in anchors if sequence >= expected_sequence]
+    if beyond:
+        # Entries once checked are gone from the end: name the first missing position.
+        return ChainResult(project_id, checked, None, SHORTER, expected_sequence, head)
+    return ChainResult(project_id, checked, None, head=head)
+
+
+def known_chains() -> list[uuid.UUID | None]:
+    """Every chain with entries, and every chain once checked (even if now empty)."""
+    chains = set(AuditEvent.objects.order_by().values_list("project_id", flat=True).distinct())
+    chains |= set(
+        AuditVerification.objects.filter(intact=True, head_sequence__isnull=False)
+        .order_by()
+        .values_list("project_id", flat=True)
+        .distinct()
+    )
+    return sorted(chains, key=lambda chain: (chain is not None, str(chain)))
 
 
 def verify_all_chains() -> list[ChainResult]:
-    chains = AuditEvent.objects.order_by().values_list("project_id", flat=True).distinct()
-    return [verify_chain(project_id) for project_id in chains]
+    return [verify_chain(project_id) for project_id in known_chains()]

@@ -20,7 +20,7 @@ urlpatterns = [
     path("account/erase/", views.account_erase_confirm, name="account_erase"),
     path("account/erased/", views.account_erased, name="account_erased"),
     path("account/", include("participants.urls")),
-    path("projects/<str:project_id>/record/", include("decisions.records.urls")),
+    path("projects/<str:project_id>/record/", include("trail.urls")),
     path("projects/", include("projects.urls")),
     path("projects/", include("decisions.urls")),
     path("admin/", admin.site.urls),

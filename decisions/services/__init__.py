@@ -6,13 +6,15 @@ keep importing them from `decisions.services`:
 - `proposals`: proposals and comments, moderation, merging, carrying forward;
 - `ballots`: the options of a vote, casting a ballot, the member's participation;
 - `decisions`: closing a vote, the decision record and its notes;
+- `voting`: the vote's rules (whether a stage has a vote, and how it is run);
 - `schedule`: `stages_advance`, moving stages whose time has come;
 - `retention`: deleting who-voted rows a set time after a project closes.
 """
 
 from __future__ import annotations
 
-from decisions.services._common import DecisionRuleError
+from coproduce.errors import RightsError, RuleError
+from decisions.rules import voting_rules_for
 from decisions.services.ballots import (
     ballot_cast,
     own_ballot,
@@ -39,9 +41,11 @@ from decisions.services.proposals import (
 )
 from decisions.services.retention import participations_delete_after_close
 from decisions.services.schedule import stages_advance
+from decisions.services.voting import voting_rules_update
 
 __all__ = [
-    "DecisionRuleError",
+    "RightsError",
+    "RuleError",
     "ballot_cast",
     "comment_create",
     "comment_delete",
@@ -62,4 +66,6 @@ __all__ = [
     "validate_ballot",
     "voter_key",
     "voting_close",
+    "voting_rules_for",
+    "voting_rules_update",
 ]

@@ -10,13 +10,13 @@ from django.db import IntegrityError, transaction
 from django.utils.crypto import salted_hmac
 
 from coproduce.audit.record import record
-from decisions import counting
+from coproduce.errors import RightsError, RuleError
+from decisions import counting, permissions
 from decisions import notify as decisions_notify
-from decisions.models import Ballot, Participation, Proposal
+from decisions.models import Ballot, Participation, Proposal, VotingMethod
 from decisions.results import dots_rules
-from decisions.services._common import DecisionRuleError
+from decisions.rules import voting_rules_for
 from participants.models import User
-from projects import permissions as project_permissions
 from projects.models import Membership, Stage
 
 
@@ -46,23 +46,23 @@ def validate_ballot(stage: Stage, raw: dict[str, Any], options: list[Proposal]) 
     """
     ids = [str(option.pk) for option in options]
     labels = {str(option.pk): option.title for option in options}
-    method = stage.voting_method
-    if method == Stage.VotingMethod.DOTS:
+    method = voting_rules_for(stage).voting_method
+    if method == VotingMethod.DOTS:
         placed = counting.validate_dots_ballot(
             raw, rules=dots_rules(stage, len(ids)), options=ids, labels=labels
         )
         return {"dots": placed}
-    if method == Stage.VotingMethod.RANKING:
+    if method == VotingMethod.RANKING:
         ranking = counting.validate_ranking_ballot(
             raw,
-            rules=counting.RankingRules(min(stage.max_ranks, len(ids)) or 1),
+            rules=counting.RankingRules(min(voting_rules_for(stage).max_ranks, len(ids)) or 1),
             options=ids,
             labels=labels,
         )
         return {"ranking": list(ranking)}
-    if method == Stage.VotingMethod.SCORING:
+    if method == VotingMethod.SCORING:
         return {"scores": counting.validate_scoring_ballot(raw, options=ids, labels=labels)}
-    if method == Stage.VotingMethod.CONSENT:
+    if method == VotingMethod.CONSENT:
         answers = {}
         for option_id in ids:
             given = raw.get(option_id) or {}
@@ -71,7 +71,7 @@ def validate_ballot(stage: Stage, raw: dict[str, Any], options: list[Proposal]) 
             )
             answers[option_id] = {"answer": str(answer), "reason": reason}
         return {"answers": answers}
-    raise DecisionRuleError("This stage has no vote.")
+    raise RuleError("This stage has no vote.")
 
 
 def ballot_cast(*, actor: User, stage: Stage, raw: dict[str, Any]) -> Ballot:
@@ -80,14 +80,14 @@ def ballot_cast(*, actor: User, stage: Stage, raw: dict[str, Any]) -> Ballot:
     The unique constraints make a second ballot impossible; the stage's row lock
     orders concurrent ballots and keeps any out once voting has closed.
     """
-    if not project_permissions.can_vote(actor, stage):
-        raise PermissionError("You cannot vote here.")
+    if not permissions.can_vote(actor, stage):
+        raise RightsError("You cannot vote here.")
     options = stage_options(stage)
     content = validate_ballot(stage, raw, options)
     with transaction.atomic():
         locked = Stage.objects.select_for_update().get(pk=stage.pk)
         if locked.state != Stage.State.VOTING:
-            raise DecisionRuleError("Voting has closed, so your vote could not be recorded.")
+            raise RuleError("Voting has closed, so your vote could not be recorded.")
         membership = Membership.objects.get(
             project_id=stage.project_id, user=actor, role="member", left_at__isnull=True
         )
@@ -102,7 +102,7 @@ def ballot_cast(*, actor: User, stage: Stage, raw: dict[str, Any]) -> Ballot:
             defaults={
                 "constituency": membership.constituency,
                 "content": content,
-                "voter": actor if locked.open_ballot else None,
+                "voter": actor if voting_rules_for(locked).open_ballot else None,
             },
         )
         # That a member voted, never what.

@@ -7,9 +7,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from coproduce.audit.record import record
+from coproduce.audit.verify import chain_head
+from coproduce.errors import RightsError
 from decisions import notify as decisions_notify
-from decisions.models import Ballot, DecisionNote, DecisionRecord
+from decisions.models import Ballot, DecisionNote, DecisionRecord, VotingRules
 from decisions.results import count_stage
+from decisions.rules import voting_rules_for
 from decisions.services.ballots import stage_options
 from participants.models import User
 from projects import permissions as project_permissions
@@ -31,21 +34,24 @@ def electorate_at_opening(stage: Stage) -> dict[str, int]:
     return electorate
 
 
-def _quorum_met(stage: Stage, electorate: dict[str, int], turnout: dict[str, int]) -> bool | None:
-    if stage.quorum_percent is None and stage.quorum_per_constituency_percent is None:
+def _quorum_met(
+    rules: VotingRules, electorate: dict[str, int], turnout: dict[str, int]
+) -> bool | None:
+    if rules.quorum_percent is None and rules.quorum_per_constituency_percent is None:
         return None
     met = True
     total = sum(electorate.values())
-    if stage.quorum_percent is not None and total:
-        met &= sum(turnout.values()) * 100 >= stage.quorum_percent * total
-    if stage.quorum_per_constituency_percent is not None:
+    if rules.quorum_percent is not None and total:
+        met &= sum(turnout.values()) * 100 >= rules.quorum_percent * total
+    if rules.quorum_per_constituency_percent is not None:
         for constituency, members in electorate.items():
             voted = turnout.get(constituency, 0)
-            met &= voted * 100 >= stage.quorum_per_constituency_percent * members
+            met &= voted * 100 >= rules.quorum_per_constituency_percent * members
     return met
 
 
 def _record_decision(stage: Stage) -> DecisionRecord:
+    rules = voting_rules_for(stage)
     options = stage_options(stage)
     ballots = list(Ballot.objects.filter(stage=stage).order_by("voter_key"))
     counted = count_stage(stage, ballots, options)
@@ -55,9 +61,9 @@ def _record_decision(stage: Stage) -> DecisionRecord:
         turnout[ballot.constituency] = turnout.get(ballot.constituency, 0) + 1
     return DecisionRecord.objects.create(
         stage=stage,
-        voting_method=stage.voting_method,
-        counting=stage.counting,
-        rules={name: getattr(stage, name) for name in sorted(project_services.STAGE_VOTING_FIELDS)},
+        voting_method=rules.voting_method,
+        counting=rules.counting,
+        rules=rules.as_record(),
         options=[{"id": str(option.pk), "title": option.title} for option in options],
         electorate=electorate,
         turnout=turnout,
@@ -69,9 +75,10 @@ def _record_decision(stage: Stage) -> DecisionRecord:
             "block_reasons": counted.get("block_reasons", {}),
         },
         outcome=counted["outcome"],
-        quorum_met=_quorum_met(stage, electorate, turnout),
+        quorum_met=_quorum_met(rules, electorate, turnout),
         tie_breaks=counted["tie_breaks"],
         voting_opened_at=stage.voting_opened_at,
+        trail_head=str(chain_head(stage.project_id) or ""),
     )
 
 
@@ -87,14 +94,8 @@ def voting_close(*, actor: User | None, stage: Stage) -> DecisionRecord:
         existing = DecisionRecord.objects.filter(stage=locked).first()
         if existing is not None:
             return existing
-        created: list[DecisionRecord] = []
-        project_services.stage_transition(
-            actor=actor,
-            stage=locked,
-            to_state=Stage.State.CLOSED,
-            on_voting_closed=lambda closing: created.append(_record_decision(closing)),
-        )
-        record_ = created[0]
+        closed = project_services.stage_vote_close(actor=actor, stage=locked)
+        record_ = _record_decision(closed)
         record(
             action="decision.recorded",
             actor=actor,
@@ -111,7 +112,7 @@ def decision_note_write(
 ) -> DecisionNote:
     """Add the facilitators' rationale, dissent and next steps; earlier versions are kept."""
     if not project_permissions.can_configure_project(actor, record_.stage.project):
-        raise PermissionError("Only facilitators write the decision's rationale.")
+        raise RightsError("Only facilitators write the decision's rationale.")
     with transaction.atomic():
         note = DecisionNote.objects.create(
             record=record_,

@@ -7,17 +7,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from coproduce.audit.record import record
+from coproduce.errors import RightsError, RuleError
 from decisions import notify as decisions_notify
 from decisions import permissions
 from decisions.models import Comment, Proposal
-from decisions.services._common import DecisionRuleError
 from participants.models import User
 from projects.models import Stage
 
 
 def _deny(allowed: bool) -> None:
     if not allowed:
-        raise PermissionError("You cannot do this here.")
+        raise RightsError("You cannot do this here.")
 
 
 def _locked_proposal(proposal: Proposal) -> Proposal:
@@ -36,7 +36,7 @@ def proposal_create(*, actor: User, stage: Stage, title: str, body: str) -> Prop
     with transaction.atomic():
         locked_stage = Stage.objects.select_for_update().get(pk=stage.pk)
         if locked_stage.state != Stage.State.OPEN:
-            raise DecisionRuleError("This stage is not taking proposals now.")
+            raise RuleError("This stage is not taking proposals now.")
         proposal = Proposal.objects.create(stage=stage, author=actor, title=title, body=body)
         record(
             action="proposal.created",
@@ -53,7 +53,7 @@ def proposal_update(*, actor: User, proposal: Proposal, title: str, body: str) -
     with transaction.atomic():
         locked = _locked_proposal(proposal)
         if not permissions.can_change_proposal(actor, locked):
-            raise DecisionRuleError("Voting has opened, so this proposal can no longer change.")
+            raise RuleError("Voting has opened, so this proposal can no longer change.")
         locked.title, locked.body, locked.edited_at = title, body, timezone.now()
         locked.save(update_fields=["title", "body", "edited_at"])
         record(
@@ -70,7 +70,7 @@ def proposal_withdraw(*, actor: User, proposal: Proposal) -> Proposal:
     with transaction.atomic():
         locked = _locked_proposal(proposal)
         if not permissions.can_change_proposal(actor, locked):
-            raise DecisionRuleError("Voting has opened, so this proposal can no longer change.")
+            raise RuleError("Voting has opened, so this proposal can no longer change.")
         locked.status = Proposal.Status.WITHDRAWN
         locked.save(update_fields=["status"])
         record(
@@ -86,13 +86,11 @@ def proposal_hide(*, actor: User, proposal: Proposal, reason: str) -> Proposal:
     """Hide a proposal with a reason its author sees. It stays in the record."""
     _deny(permissions.can_moderate(actor, proposal.stage))
     if not reason.strip():
-        raise DecisionRuleError("Give a reason. The author will see it.")
+        raise RuleError("Give a reason. The author will see it.")
     with transaction.atomic():
         locked = _locked_proposal(proposal)
         if not permissions.can_hide_proposal(actor, locked):
-            raise DecisionRuleError(
-                "Only an active proposal can be hidden, and only before voting opens."
-            )
+            raise RuleError("Only an active proposal can be hidden, and only before voting opens.")
         locked.status, locked.moderation_reason = Proposal.Status.HIDDEN, reason.strip()
         locked.save(update_fields=["status", "moderation_reason"])
         # The reason is free text written by a facilitator: the trail keeps only that one was given.
@@ -112,11 +110,11 @@ def proposal_merge(
     """Combine duplicates into one new proposal. The originals stay readable, linked to it."""
     _deny(permissions.can_merge(actor, stage))
     if len(proposals) < 2:
-        raise DecisionRuleError("Choose at least two proposals to combine.")
+        raise RuleError("Choose at least two proposals to combine.")
     with transaction.atomic():
         locked_stage = Stage.objects.select_for_update().get(pk=stage.pk)
-        if locked_stage.voting_rules_locked:
-            raise DecisionRuleError("Voting has opened, so proposals can no longer be combined.")
+        if locked_stage.voting_has_opened:
+            raise RuleError("Voting has opened, so proposals can no longer be combined.")
         originals = list(
             Proposal.objects.select_for_update()
             .filter(pk__in=[proposal.pk for proposal in proposals], stage=stage)
@@ -125,7 +123,7 @@ def proposal_merge(
         if len(originals) != len(proposals) or any(
             original.status != Proposal.Status.ACTIVE for original in originals
         ):
-            raise DecisionRuleError("Only active proposals of this stage can be combined.")
+            raise RuleError("Only active proposals of this stage can be combined.")
         merged = Proposal.objects.create(stage=stage, author=None, title=title, body=body)
         Proposal.objects.filter(pk__in=[original.pk for original in originals]).update(
             status=Proposal.Status.MERGED, merged_into=merged, merge_note=note.strip()
@@ -147,13 +145,13 @@ def proposals_carry_forward(
     """Start a later stage from a closed stage's proposals, keeping the link back."""
     _deny(permissions.can_carry_forward(actor, from_stage))
     if to_stage.project_id != from_stage.project_id or to_stage.position <= from_stage.position:
-        raise DecisionRuleError("Proposals can only be carried into a later stage.")
+        raise RuleError("Proposals can only be carried into a later stage.")
     if not proposals:
-        raise DecisionRuleError("Choose at least one proposal to carry forward.")
+        raise RuleError("Choose at least one proposal to carry forward.")
     with transaction.atomic():
         target = Stage.objects.select_for_update().get(pk=to_stage.pk)
         if not permissions.can_receive_carried_proposals(target):
-            raise DecisionRuleError("That stage has started voting, so nothing can be added.")
+            raise RuleError("That stage has started voting, so nothing can be added.")
         sources = list(
             Proposal.objects.filter(
                 pk__in=[proposal.pk for proposal in proposals],
@@ -201,7 +199,7 @@ def comment_create(
     replied_to = parent  # the comment they answered, before joining its thread
     if parent is not None:
         if parent.proposal_id != proposal.pk:
-            raise DecisionRuleError("You can only reply to a comment on this proposal.")
+            raise RuleError("You can only reply to a comment on this proposal.")
         parent = parent.parent or parent  # replies to a reply join the same thread
     with transaction.atomic():
         comment = Comment.objects.create(proposal=proposal, parent=parent, author=actor, body=body)
@@ -251,7 +249,7 @@ def comment_delete(*, actor: User, comment: Comment) -> Comment:
 def comment_hide(*, actor: User, comment: Comment, reason: str) -> Comment:
     _deny(permissions.can_moderate(actor, comment.proposal.stage))
     if not reason.strip():
-        raise DecisionRuleError("Give a reason. The author will see it.")
+        raise RuleError("Give a reason. The author will see it.")
     with transaction.atomic():
         locked = Comment.objects.select_for_update().get(pk=comment.pk)
         locked.hidden, locked.moderation_reason = True, reason.strip()

@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db.models import Q
 from django.utils import timezone
 
+from coproduce.errors import RuleError
 from decisions.services.decisions import voting_close
 from projects import services as project_services
 from projects.models import Stage
@@ -27,7 +28,7 @@ def stages_advance(*, now: datetime | None = None) -> list[tuple[str, str]]:
         .filter(
             Q(state=Stage.State.DRAFT, opens_at__lte=now)
             | Q(state=Stage.State.OPEN, voting_opens_at__lte=now)
-            | Q(state=Stage.State.OPEN, voting_method=Stage.VotingMethod.NONE, closes_at__lte=now)
+            | Q(state=Stage.State.OPEN, has_vote=False, closes_at__lte=now)
             | Q(state=Stage.State.VOTING, closes_at__lte=now)
         )
         .select_related("project")
@@ -43,7 +44,7 @@ def stages_advance(*, now: datetime | None = None) -> list[tuple[str, str]]:
                     voting_close(actor=None, stage=stage)
                 else:
                     project_services.stage_transition(actor=None, stage=stage, to_state=target)
-            except project_services.ProjectRuleError as error:
+            except RuleError as error:
                 logger.warning("Stage %s could not move to %s: %s", stage.pk, target, error)
                 break
             moved.append((str(stage.pk), target))

@@ -23,6 +23,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from coproduce.audit.record import record
+from coproduce.errors import RightsError
 from coproduce.text import one_line
 from participants.models import User
 from participants.notifications.models import (
@@ -106,7 +107,7 @@ def notifications_withdraw(*, keys: Sequence[str]) -> int:
 def notification_mark_read(*, actor: User, notification: Notification) -> Notification:
     """Mark one of the person's own notifications as read."""
     if notification.recipient_id != actor.pk:
-        raise PermissionError("People mark only their own notifications.")
+        raise RightsError("People mark only their own notifications.")
     Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
         read_at=timezone.now()
     )
@@ -146,7 +147,7 @@ def _preferences_write(user: User, choices: dict[str, str]) -> None:
 def preferences_update(*, actor: User, user: User, choices: dict[str, str]) -> list[str]:
     """Save how the person wants to hear about each kind. Returns the kinds changed."""
     if actor.pk != user.pk:
-        raise PermissionError("People change only their own choices.")
+        raise RightsError("People change only their own choices.")
     for kind, delivery in choices.items():
         Kind(kind), Delivery(delivery)  # refuse unknown values loudly
     current = preferences_for(user)

@@ -60,9 +60,9 @@ def test_the_constituencies_are_the_ones_people_choose_from() -> None:
 
 
 def test_the_ways_of_counting_are_the_ones_a_stage_offers() -> None:
-    from projects.models import Stage
+    from decisions.models import Counting as CountingChoice
 
-    assert {counting.value for counting in Counting} == set(Stage.Counting.values)
+    assert {counting.value for counting in Counting} == set(CountingChoice.values)
 
 
 def test_a_result_cannot_be_changed_but_can_be_pickled_and_read_as_json() -> None:

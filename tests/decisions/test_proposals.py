@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from coproduce.audit.models import AuditEvent
+from coproduce.errors import RightsError
 from decisions import services
 from decisions.models import Comment, Proposal
 from participants.models import User
@@ -168,7 +169,7 @@ def test_authors_edit_and_withdraw_until_voting_opens(
 
     project_services.stage_transition(actor=facilitator, stage=stage, to_state="voting")
     assert client.get(_url("proposal_edit", stage, proposal_id=proposal.pk)).status_code == 403
-    with pytest.raises(PermissionError):
+    with pytest.raises(RightsError):
         services.proposal_withdraw(
             actor=carer_member, proposal=Proposal.objects.get(pk=proposal.pk)
         )
@@ -342,7 +343,7 @@ def test_combining_needs_two_and_stops_when_voting_opens(
     assert "Choose at least two proposals to combine." in refused.text
     project_services.stage_transition(actor=facilitator, stage=stage, to_state="voting")
     assert client.get(_url("proposal_merge", stage)).status_code == 403
-    with pytest.raises(PermissionError):
+    with pytest.raises(RightsError):
         services.proposal_merge(
             actor=facilitator,
             stage=Stage.objects.get(pk=stage.pk),

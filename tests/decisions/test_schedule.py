@@ -24,10 +24,10 @@ pytestmark = pytest.mark.django_db
 def _schedule(project: Project, facilitator: User) -> tuple[Stage, object]:
     start = timezone.now().replace(second=0, microsecond=0) + timedelta(hours=1)
     stage = project.stages.get(position=2)
+    services.voting_rules_update(actor=facilitator, stage=stage, voting_method="dots")
     project_services.stage_update(
         actor=facilitator,
         stage=stage,
-        voting_method="dots",
         opens_at=start,
         voting_opens_at=start + timedelta(days=7),
         closes_at=start + timedelta(days=14),
@@ -97,7 +97,7 @@ def test_the_task_and_a_facilitator_closing_at_once_make_one_record(
     project: Project, facilitator: User, carer_member: User, celery_worker
 ) -> None:
     stage = project.stages.get(position=2)
-    project_services.stage_update(actor=facilitator, stage=stage, voting_method="dots")
+    services.voting_rules_update(actor=facilitator, stage=stage, voting_method="dots")
     stage = project_services.stage_transition(actor=facilitator, stage=stage, to_state="open")
     services.proposal_create(actor=carer_member, stage=stage, title="Idea", body="b")
     stage = project_services.stage_transition(actor=facilitator, stage=stage, to_state="voting")

@@ -36,10 +36,10 @@ def _at(moment: datetime):  # type: ignore[no-untyped-def]
 def _scheduled_stage(project: Project, facilitator: User, author: User) -> Stage:
     with _at(START - timedelta(days=1)):
         stage = project.stages.get(position=2)
+        services.voting_rules_update(actor=facilitator, stage=stage, voting_method="dots")
         return project_services.stage_update(
             actor=facilitator,
             stage=stage,
-            voting_method="dots",
             opens_at=START,
             voting_opens_at=START + timedelta(days=7),
             closes_at=START + timedelta(days=14),

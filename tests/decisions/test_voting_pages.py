@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def _stage(project: Project, facilitator: User, author: User, method: str, **rules) -> Stage:  # type: ignore[no-untyped-def]
     stage = project.stages.get(position=2)
-    project_services.stage_update(actor=facilitator, stage=stage, voting_method=method, **rules)
+    services.voting_rules_update(actor=facilitator, stage=stage, voting_method=method, **rules)
     stage = project_services.stage_transition(actor=facilitator, stage=stage, to_state="open")
     for title in ("Named night worker", "Quiet room", "Call-back promise"):
         services.proposal_create(actor=author, stage=stage, title=title, body="Why it matters.")

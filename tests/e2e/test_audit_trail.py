@@ -19,13 +19,11 @@ from projects import services as project_services
 from projects.models import Project
 from tests.e2e.conftest import assert_accessible
 from tests.factories import current_totp_code
-from tests.records.conftest import trail_url
+from tests.trail.conftest import trail_url
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    # The trail's pages (coproduce/urls.py includes them at the same address).
-    pytest.mark.urls("tests.records.urls"),
 ]
 
 
@@ -75,7 +73,8 @@ def test_an_observer_filters_exports_and_checks_the_trail(
     assert download.suggested_filename.startswith("record-better-crisis-care-at-night-")
     body = open(download.path(), encoding="utf-8-sig").read()  # noqa: SIM115
     rows = list(csv.DictReader(io.StringIO(body, newline="")))
-    assert [row["action"] for row in rows] == ["stage.opened"]
+    # The entries that match, then the record's newest entry (an anchor to keep).
+    assert [row["action"] for row in rows] == ["stage.opened", "trail.head"]
 
     # Check that nothing has been changed.
     page.goto(live_server.url + trail_url("trail", project))
@@ -89,6 +88,14 @@ def test_an_observer_filters_exports_and_checks_the_trail(
     )
     assert_accessible(page)
 
+    # Where the record stands: a page to print or keep, with the head the check saw.
+    page.get_by_role("link", name="Where the record stands").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Where the record stands")
+    from coproduce.audit.models import AuditVerification
+
+    expect(page.get_by_role("main")).to_contain_text(AuditVerification.objects.get().head_hash)
+    assert_accessible(page)
+
 
 def test_a_large_export_waits_then_offers_its_download_without_javascript(
     page_without_javascript: Page,
@@ -98,8 +105,8 @@ def test_a_large_export_waits_then_offers_its_download_without_javascript(
     password: str,
     settings,
 ) -> None:  # type: ignore[no-untyped-def]
-    from coproduce.audit.models import AuditExport
-    from decisions.records import services
+    from trail import services
+    from trail.models import AuditExport
 
     settings.AUDIT_EXPORT_STREAM_LIMIT = 3
     page = page_without_javascript

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 def _voting_stage(project: Project, facilitator: User, author: User) -> Stage:
     stage = project.stages.get(position=2)
-    project_services.stage_update(actor=facilitator, stage=stage, voting_method="dots")
+    services.voting_rules_update(actor=facilitator, stage=stage, voting_method="dots")
     stage = project_services.stage_transition(actor=facilitator, stage=stage, to_state="open")
     services.proposal_create(actor=author, stage=stage, title="Idea", body="b")
     stage = project_services.stage_transition(actor=facilitator, stage=stage, to_state="voting")

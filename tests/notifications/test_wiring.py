@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def test_services_notify(project, facilitator, carer_member, clinician_member) -> None:
     stage = project.stages.get(position=2)
-    project_services.stage_update(actor=facilitator, stage=stage, voting_method="dots")
+    services.voting_rules_update(actor=facilitator, stage=stage, voting_method="dots")
     stage = project_services.stage_transition(actor=facilitator, stage=stage, to_state="open")
     assert Notification.objects.filter(kind=Kind.STAGE_OPENED).count() == 3
     proposal = services.proposal_create(actor=carer_member, stage=stage, title="Idea", body="b")

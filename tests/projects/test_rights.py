@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from guardian.shortcuts import assign_perm
 
+from decisions import permissions as vote_permissions
 from participants.models import User
 from projects import permissions, services
 from projects.models import (
@@ -55,7 +56,7 @@ def test_a_grant_to_one_person_gives_no_extra_vote(project: Project, outsider: U
     assign_perm(f"projects.{ProjectRight.VOTE}", outsider, project)
     stage = project.stages.get(position=2)
     stage.state = Stage.State.VOTING
-    assert not permissions.can_vote(_fresh(outsider), stage)
+    assert not vote_permissions.can_vote(_fresh(outsider), stage)
 
 
 def test_superusers_do_not_vote_or_see_projects_they_are_not_in(project: Project) -> None:
@@ -63,7 +64,7 @@ def test_superusers_do_not_vote_or_see_projects_they_are_not_in(project: Project
     stage = project.stages.get(position=2)
     stage.state = Stage.State.VOTING
     assert not permissions.can_view_project(admin, project)
-    assert not permissions.can_vote(admin, stage)
+    assert not vote_permissions.can_vote(admin, stage)
 
 
 # The matrix: for each action and stage state, who may act. Everyone else may not.
@@ -88,10 +89,10 @@ ACTIONS = {
     "invite": lambda user, stage: permissions.can_invite(user, stage.project),
     "moderate": lambda user, stage: permissions.can_moderate(user, stage.project),
     "read_audit_trail": lambda user, stage: permissions.can_read_audit_trail(user, stage.project),
-    "propose": permissions.can_propose,
-    "comment": permissions.can_comment,
-    "vote": permissions.can_vote,
-    "change_voting_rules": permissions.can_change_voting_rules,
+    "propose": vote_permissions.can_propose,
+    "comment": vote_permissions.can_comment_in_stage,
+    "vote": vote_permissions.can_vote,
+    "change_voting_rules": vote_permissions.can_change_voting_rules,
 }
 
 
@@ -125,5 +126,5 @@ def test_nothing_can_be_done_in_a_finished_project_but_reading(
     stage.project = project
     member = _fresh(carer_member)
     assert permissions.can_view_project(member, project)
-    assert not permissions.can_propose(member, stage)
+    assert not vote_permissions.can_propose(member, stage)
     assert not permissions.can_invite(_fresh(facilitator), project)

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from coproduce.errors import RuleError
 from participants.models import User
 from projects import services
 from projects.models import Project, Stage
@@ -26,13 +27,6 @@ def _form_data(stage: Stage, **changes: str) -> dict[str, str]:
         "title": stage.title,
         "kind": stage.kind,
         "description": stage.description,
-        "voting_method": "dots",
-        "counting": "one_person_one_vote",
-        "max_ranks": "10",
-        "consent_threshold_percent": "66",
-        "scoring_in_percent": "70",
-        "scoring_out_percent": "15",
-        "smallest_group_shown": "3",
         "reminder_hours": "48, 24",
     }
     return data | changes
@@ -100,9 +94,9 @@ def test_the_service_refuses_reminder_hours_out_of_range(
     project: Project, facilitator: User
 ) -> None:
     stage = project.stages.get(position=2)
-    with pytest.raises(services.ProjectRuleError):
+    with pytest.raises(RuleError):
         services.stage_update(actor=facilitator, stage=stage, reminder_hours=[0])
-    with pytest.raises(services.ProjectRuleError):
+    with pytest.raises(RuleError):
         services.stage_update(actor=facilitator, stage=stage, reminder_hours=[1, 2, 3, 4, 5])
     stage = services.stage_update(actor=facilitator, stage=stage, reminder_hours=[24, 48, 24])
     assert stage.reminder_hours == [48, 24]

@@ -31,7 +31,10 @@ PAGES = {
     "stage_edit": ("get", {"facilitator"}),
     "stage_transition": ("post", {"facilitator"}),
     "stage_move": ("post", {"facilitator"}),
+    "voting_rules": ("get", {"facilitator"}),
 }
+# The stage's page and its voting rules are served by decisions (they show the vote).
+DECISIONS_PAGES = {"stage", "voting_rules"}
 VIEWERS = MEMBERS | {"facilitator", "manager"}
 
 
@@ -56,9 +59,10 @@ def test_page_access(
         client.force_login(request.getfixturevalue(role))
     for page, (method, _allowed) in PAGES.items():
         kwargs = {"project_id": project.pk}
-        if (page.startswith("stage_") and page != "stage_create") or page == "stage":
+        if (page.startswith("stage_") and page != "stage_create") or page in DECISIONS_PAGES:
             kwargs["stage_id"] = stage.pk
-        url = reverse(f"projects:{page}", kwargs=kwargs)
+        app = "decisions" if page in DECISIONS_PAGES else "projects"
+        url = reverse(f"{app}:{page}", kwargs=kwargs)
         response = getattr(client, method)(url, {"to_state": "closed", "direction": "down"})
         expected = _expected(role, page, method)
         assert response.status_code == expected, (role, page, state, response.status_code)

@@ -272,11 +272,12 @@ def _ensure_demo_vote(project: Project, people: dict[str, tuple[DemoPerson, User
             "Share out your 3 dots between the places you would like. "
             "Voting closes by itself at the time shown."
         ),
-        voting_method=Stage.VotingMethod.DOTS,
-        dots_per_member=3,
         opens_at=now,
         voting_opens_at=now,
         closes_at=closes_at,
+    )
+    decision_services.voting_rules_update(
+        actor=facilitator, stage=stage, voting_method="dots", dots_per_member=3
     )
     stage = project_services.stage_transition(actor=facilitator, stage=stage, to_state="open")
     options = [

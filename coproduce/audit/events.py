@@ -1,0 +1,286 @@
+"""The one registry of audit event types: what may be written to the trail.
+
+Each type has its name (what `record(action=...)` writes), the plain-language
+sentence the trail shows for it, and who may see it. `record()` refuses a name that
+is not here; the trail's describer takes its sentences from here; the completeness
+test checks that every service writes only names from here.
+
+Data only: this module imports no app. Sentences are marked for translation and
+translated where they are shown. Placeholders the describer fills: %(actor)s (who
+did it), %(stage)s (the stage, linked), %(person)s, %(role)s, %(fields)s,
+%(position)s, %(kind)s, %(format)s, %(count)s.
+
+To add an event type: add one entry below (a sentence people understand without
+knowing the portal's insides), then call `record(action="<name>", ...)` in the
+service that does the change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+def N_(message: str) -> str:
+    """Mark a sentence for translation (like gettext_noop, without needing settings)."""
+    return message
+
+
+class Audience(StrEnum):
+    """Who may see events of a type in the portal's pages."""
+
+    # Everyone in the project: the members' history (without names) and the full trail.
+    MEMBERS = "members"
+    # The project's facilitators and observers only (the full trail).
+    TRAIL_READERS = "trail_readers"
+    # Nobody one by one: shown only as a count of members for each day (secret ballots).
+    COUNTS_ONLY = "counts_only"
+    # Site-wide events (no project): the administrators, through `audit_verify` and exports.
+    ADMINISTRATORS = "administrators"
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    sentence: str  # the trail's line; for COUNTS_ONLY the line for one member
+    seen_by: Audience
+    label: str = ""  # its name in the trail's filter ("Stage opened"); "" when not offered
+    member_sentence: str = ""  # the members' history line (never a name), for MEMBERS
+    plural: str = ""  # for COUNTS_ONLY: the line for several members
+
+
+class UnknownEventType(ValueError):
+    """`record()` was asked to write an event type that is not in the registry."""
+
+
+_M = Audience.MEMBERS
+_T = Audience.TRAIL_READERS
+_A = Audience.ADMINISTRATORS
+
+_TYPES = (
+    # The project
+    EventType(
+        "project.created",
+        N_("Project started by %(actor)s"),
+        _M,
+        N_("Project started"),
+        N_("The project started"),
+    ),
+    EventType(
+        "project.updated",
+        N_("Project details changed by %(actor)s (%(fields)s)"),
+        _M,
+        N_("Project details changed"),
+        N_("The project's details were updated"),
+    ),
+    # Stages
+    EventType(
+        "stage.created",
+        N_("Stage '%(stage)s' added by %(actor)s"),
+        _M,
+        N_("Stage added"),
+        N_("Stage '%(stage)s' was added"),
+    ),
+    EventType(
+        "stage.updated",
+        N_("Settings of '%(stage)s' changed by %(actor)s (%(fields)s)"),
+        _M,
+        N_("Stage settings changed"),
+        N_("The settings of '%(stage)s' were changed"),
+    ),
+    EventType(
+        "stage.deleted",
+        N_("Stage '%(stage)s' removed by %(actor)s"),
+        _M,
+        N_("Stage removed"),
+        N_("Stage '%(stage)s' was removed"),
+    ),
+    EventType(
+        "stage.moved",
+        N_("Stage '%(stage)s' moved to position %(position)s by %(actor)s"),
+        _M,
+        N_("Stage moved"),
+        N_("The stages were put in a new order"),
+    ),
+    EventType(
+        "stage.opened",
+        N_("Stage '%(stage)s' opened by %(actor)s"),
+        _M,
+        N_("Stage opened"),
+        N_("Stage '%(stage)s' opened"),
+    ),
+    EventType(
+        "stage.voting_opened",
+        N_("Voting opened on '%(stage)s' by %(actor)s"),
+        _M,
+        N_("Voting opened"),
+        N_("Voting opened on '%(stage)s'"),
+    ),
+    EventType(
+        "stage.closed",
+        N_("Stage '%(stage)s' closed by %(actor)s"),
+        _M,
+        N_("Stage or voting closed"),
+        N_("Stage '%(stage)s' closed"),
+    ),
+    # People
+    EventType(
+        "membership.started",
+        N_("%(person)s joined as %(role)s"),
+        _M,
+        N_("Someone joined"),
+        N_("%(someone)s joined the project"),
+    ),
+    EventType(
+        "membership.left",
+        N_("%(person)s left the project"),
+        _M,
+        N_("Someone left"),
+        # Left or removed read the same: how someone went is theirs to tell.
+        N_("%(someone)s left the project"),
+    ),
+    EventType(
+        "membership.removed",
+        N_("%(person)s removed from the project by %(actor)s"),
+        _M,
+        N_("Someone was removed"),
+        N_("%(someone)s left the project"),
+    ),
+    EventType(
+        "invitation.sent",
+        N_("Invitation to join as %(role)s sent by %(actor)s"),
+        _T,
+        N_("Invitation sent"),
+    ),
+    EventType(
+        "invitation.revoked",
+        N_("Invitation to join as %(role)s withdrawn by %(actor)s"),
+        _T,
+        N_("Invitation withdrawn"),
+    ),
+    EventType(
+        "invitation.accepted",
+        N_("Invitation to join as %(role)s accepted by %(actor)s"),
+        _T,
+        N_("Invitation accepted"),
+    ),
+    # Proposals and comments
+    EventType("proposal.created", N_("Proposal added by %(actor)s"), _T, N_("Proposal added")),
+    EventType("proposal.edited", N_("Proposal edited by %(actor)s"), _T, N_("Proposal edited")),
+    EventType(
+        "proposal.withdrawn",
+        N_("Proposal withdrawn by its author, %(actor)s"),
+        _T,
+        N_("Proposal withdrawn"),
+    ),
+    EventType("proposal.hidden", N_("Proposal hidden by %(actor)s"), _T, N_("Proposal hidden")),
+    EventType(
+        "proposal.merged",
+        N_("Proposals combined into one by %(actor)s"),
+        _T,
+        N_("Proposals combined"),
+    ),
+    EventType(
+        "proposals.carried_forward",
+        N_("Proposals carried forward to '%(stage)s' by %(actor)s"),
+        _T,
+        N_("Proposals carried forward"),
+    ),
+    EventType("comment.created", N_("Comment added by %(actor)s"), _T, N_("Comment added")),
+    EventType("comment.edited", N_("Comment edited by %(actor)s"), _T, N_("Comment edited")),
+    EventType(
+        "comment.deleted",
+        N_("Comment deleted by its author, %(actor)s"),
+        _T,
+        N_("Comment deleted"),
+    ),
+    EventType("comment.hidden", N_("Comment hidden by %(actor)s"), _T, N_("Comment hidden")),
+    # Votes: secret, so never one by one.
+    EventType(
+        "ballot.cast",
+        N_("%(count)s member voted in '%(stage)s'"),
+        Audience.COUNTS_ONLY,
+        plural=N_("%(count)s members voted in '%(stage)s'"),
+    ),
+    # Decisions
+    EventType(
+        "decision.recorded",
+        N_("Decision for '%(stage)s' recorded by %(actor)s"),
+        _M,
+        N_("Decision recorded"),
+        N_("The decision for '%(stage)s' was recorded"),
+    ),
+    EventType(
+        "decision.note_written",
+        N_("Reasons for the decision written by %(actor)s"),
+        _M,
+        N_("Reasons for a decision written"),
+        N_("The reasons for a decision were written"),
+    ),
+    # The record itself
+    EventType(
+        "trail.exported",
+        N_("Record exported as %(format)s by %(actor)s"),
+        _T,
+        N_("Record exported"),
+    ),
+    EventType(
+        "trail.verified",
+        N_("Record checked by %(actor)s: nothing changed or removed"),
+        _T,
+        N_("Record checked"),
+    ),
+    # Site-wide: a person's own account (no project)
+    EventType("account.signed_up", N_("%(actor)s made an account"), _A),
+    EventType("account.signed_in", N_("%(actor)s signed in"), _A),
+    EventType("profile.updated", N_("%(actor)s changed their details (%(fields)s)"), _A),
+    EventType(
+        "notification_preferences.updated",
+        N_("%(actor)s changed which notifications they get"),
+        _A,
+    ),
+    EventType(
+        "notifications.unsubscribed",
+        N_("%(actor)s stopped emails from a link in an email"),
+        _A,
+    ),
+    EventType("mfa.authenticator_added", N_("%(actor)s switched on %(kind)s"), _A),
+    EventType("mfa.authenticator_removed", N_("%(actor)s switched off %(kind)s"), _A),
+    EventType("mfa.authenticator_reset", N_("%(actor)s made new %(kind)s"), _A),
+    EventType("account.data_downloaded", N_("%(actor)s downloaded a copy of their data"), _A),
+    EventType("account.erased", N_("%(actor)s erased their account"), _A),
+    # Personal data kept no longer than the data rules say (run daily by the system).
+    EventType(
+        "retention.invitation_addresses_removed",
+        N_("Email addresses removed from %(count)s old invitation(s), as the data rules say"),
+        _T,
+        N_("Old invitations' addresses removed"),
+    ),
+    EventType(
+        "retention.participation_deleted",
+        N_("Records of who voted deleted (%(count)s), as the data rules say"),
+        _T,
+        N_("Records of who voted deleted"),
+    ),
+    EventType(
+        "retention.notifications_deleted",
+        N_("%(count)s old read notification(s) deleted, as the data rules say"),
+        _A,
+    ),
+)
+
+EVENT_TYPES: dict[str, EventType] = {event_type.name: event_type for event_type in _TYPES}
+
+
+def event_type(name: str) -> EventType:
+    """The registered type of that name; `UnknownEventType` for any other name."""
+    found = EVENT_TYPES.get(name)
+    if found is None:
+        raise UnknownEventType(
+            f"{name!r} is not a registered audit event type: add it to coproduce/audit/events.py."
+        )
+    return found
+
+
+def names_seen_by(audience: Audience) -> tuple[str, ...]:
+    return tuple(name for name, found in EVENT_TYPES.items() if found.seen_by == audience)
