@@ -302,9 +302,9 @@ def _membership_person(action: str) -> Writer:
 
 
 def _account_erased(event: EventLike, context: DescribeContext) -> Sentence:
-    if _details(event).get("by") == "themselves":
-        return context.words(N_("%(actor)s erased their account")), {}
-    return context.words(N_("An account was erased by %(actor)s, an administrator")), {}
+    if _details(event).get("by") == "administrator":
+        return context.words(N_("An account was erased by %(actor)s, an administrator")), {}
+    return context.words(_registered("account.erased")), {}
 
 
 def _count(event: EventLike, words: Words) -> dict[str, Any]:

@@ -34,7 +34,7 @@ def _zip(content: bytes) -> zipfile.ZipFile:
 
 def _voting_stage(project: Project, facilitator: User, author: User, comment: str = "") -> Stage:
     stage = project.stages.get(position=2)
-    project_services.stage_update(
+    decision_services.voting_rules_update(
         actor=facilitator, stage=stage, voting_method="dots", dots_per_member=3
     )
     stage = project_services.stage_transition(actor=facilitator, stage=stage, to_state="open")
@@ -250,15 +250,15 @@ def test_the_trail_and_its_export_show_the_erased_person_by_their_new_name(
     name = erased.display_name
 
     client.force_login(manager)
-    page = client.get(reverse("records:trail", kwargs={"project_id": project.pk}))
+    page = client.get(reverse("trail:trail", kwargs={"project_id": project.pk}))
     assert page.status_code == 200
     assert f"Proposal added by {name}" in page.text
     assert f"{name} joined as a member" in page.text
     assert f"{name} left the project" in page.text
     assert "Steady Rowan" not in page.text
 
-    from decisions.records.exports import csv_chunks
-    from decisions.records.selectors import TrailFilters
+    from trail.exports import csv_chunks
+    from trail.selectors import TrailFilters
 
     exported = b"".join(csv_chunks(project, TrailFilters(), up_to=None)).decode()
     rows = list(csv.reader(io.StringIO(exported.lstrip("\ufeff"))))
