@@ -297,6 +297,19 @@ AUDIT_EXPORT_STREAM_LIMIT = env_int("AUDIT_EXPORT_STREAM_LIMIT", 5000)
 # `seed_demo` (run by `make run`): minutes until the demo vote closes by itself.
 DEMO_VOTE_MINUTES = env_int("DEMO_VOTE_MINUTES", 5)
 AUDIT_VERIFY_IN_REQUEST_LIMIT = env_int("AUDIT_VERIFY_IN_REQUEST_LIMIT", 100000)
+# How long personal data is kept (docs/data-protection.md), in days: an invitation that
+# expired or was withdrawn keeps its email address this long; a read notification; who
+# voted (participation, never what) after the project closes.
+RETENTION_INVITATION_EMAIL_DAYS = env_int("RETENTION_INVITATION_EMAIL_DAYS", 30)
+RETENTION_READ_NOTIFICATIONS_DAYS = env_int("RETENTION_READ_NOTIFICATIONS_DAYS", 365)
+RETENTION_PARTICIPATION_AFTER_CLOSE_DAYS = env_int("RETENTION_PARTICIPATION_AFTER_CLOSE_DAYS", 365)
+for _name in (
+    "RETENTION_INVITATION_EMAIL_DAYS",
+    "RETENTION_READ_NOTIFICATIONS_DAYS",
+    "RETENTION_PARTICIPATION_AFTER_CLOSE_DAYS",
+):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1 (days).")
 CELERY_BEAT_SCHEDULE = {
     "delete-expired-audit-exports": {
         "task": "trail.tasks.audit_exports_delete_expired",
@@ -317,6 +330,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Stages open and close on time: checked twice a minute.
     "advance-stages": {"task": "decisions.tasks.stages_advance_due", "schedule": 30.0},
+    "personal-data-retention": {
+        "task": "coproduce.site.tasks.personal_data_retention",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "clear-expired-sessions": {
         "task": "coproduce.tasks.sessions_clear_expired",
         "schedule": 60 * 60 * 6,

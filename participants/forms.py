@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coproduce.forms import PlainTextFormMixin
 from coproduce.text import visible_name
-from participants.models import User, display_name_taken
+from participants.models import User, display_name_taken, is_reserved_display_name
 from participants.notifications.models import Delivery, Kind
 from participants.services import user_sign_up_complete
 
@@ -25,6 +25,14 @@ class DisplayNameField(forms.CharField):
 def _unique_display_name(typed: str, *, person: User | None) -> str:
     """The name as it will be shown (hidden characters removed); refuse one in use."""
     name = visible_name(typed)
+    if name and is_reserved_display_name(name):
+        raise forms.ValidationError(
+            _(
+                "Names starting 'Former member' are kept for accounts that were erased. "
+                "Choose another one."
+            ),
+            code="reserved",
+        )
     if name and display_name_taken(name, person=person):
         raise forms.ValidationError(
             _(

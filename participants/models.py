@@ -123,6 +123,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Set when the account is erased: what the person wrote and did then reads
+    # "Former member <erased_number>" everywhere. The number comes from a database
+    # sequence, so it is stable and never given to two people.
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
+    erased_number = models.PositiveIntegerField(null=True, blank=True, unique=True, editable=False)
 
     objects = UserManager()
 
@@ -153,6 +158,23 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_full_name(self) -> str:
         return self.full_name or self.display_name
 
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
+
+# Erased accounts are shown as "Former member N". Nobody else may take such a name.
+FORMER_MEMBER_PREFIX = "Former member"
+
+
+def former_member_label(number: int) -> str:
+    return f"{FORMER_MEMBER_PREFIX} {number}"
+
+
+def is_reserved_display_name(name: str) -> bool:
+    """Names kept for erased accounts ("Former member 3"), in any letter case."""
+    return name.strip().casefold().startswith(FORMER_MEMBER_PREFIX.casefold())
+
 
 # The notification models live in their own module; importing them here registers them.
 from participants.notifications.models import (  # noqa: E402
@@ -161,11 +183,14 @@ from participants.notifications.models import (  # noqa: E402
 )
 
 __all__ = [
+    "FORMER_MEMBER_PREFIX",
     "Constituency",
     "Notification",
     "NotificationPreference",
     "User",
     "display_name_taken",
+    "former_member_label",
     "generate_pseudonym",
+    "is_reserved_display_name",
     "unused_pseudonym",
 ]

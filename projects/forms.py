@@ -175,16 +175,23 @@ class JoinForm(PlainTextFormMixin, forms.Form):
         ),
     )
     show_constituency = forms.BooleanField(
-        label=_("Let other members see which group I am in"),
+        label=_("Let the project's observers see my group and my declaration of interests"),
         required=False,
-        help_text=_("If you leave this unticked, only the facilitators and observers see it."),
+        help_text=_(
+            "Observers are people such as NHS managers who oversee the project. If you leave "
+            "this unticked, only the facilitators see your group and declaration. Other "
+            "members never see who is in which group."
+        ),
     )
     declaration_of_interests = forms.CharField(
         label=_("Declaration of interests (optional)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("For example, if you work for the service or are paid by a company it uses."),
+        help_text=_(
+            "For example, if you work for the service or are paid by a company it uses. "
+            "The facilitators see it, and the observers too if you tick the box above."
+        ),
     )
     accepts_ground_rules = forms.BooleanField(
         label=_("I have read the ground rules and I accept them"),

@@ -51,6 +51,13 @@ def can_configure_project(user: User | AnonymousUser, project: Project) -> bool:
     return has_right(user, project, ProjectRight.CONFIGURE)
 
 
+def can_see_every_group(user: User | AnonymousUser, project: Project) -> bool:
+    """Facilitators see every member's group and declaration of interests: they run the
+    project (and need them to invite and keep the groups balanced). Observers see them
+    only where the member chose to show them (`Membership.show_constituency`)."""
+    return has_right(user, project, ProjectRight.CONFIGURE)
+
+
 def can_invite(user: User | AnonymousUser, project: Project) -> bool:
     return is_active(project) and has_right(user, project, ProjectRight.INVITE)
 
@@ -64,7 +71,7 @@ def can_read_audit_trail(user: User | AnonymousUser, project: Project) -> bool:
 
 
 def can_see_member_list(user: User | AnonymousUser, project: Project) -> bool:
-    """Facilitators and observers see who is in the project, with their groups."""
+    """Facilitators and observers see who is in the project (groups: see below)."""
     return has_right(user, project, ProjectRight.CONFIGURE) or has_right(
         user, project, ProjectRight.READ_AUDIT
     )

@@ -205,6 +205,7 @@ def people(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
             "invitations": selectors.open_invitations(project) if can_invite else [],
             "can_invite": can_invite,
             "can_configure": permissions.can_configure_project(request.user, project),
+            "sees_every_group": permissions.can_see_every_group(request.user, project),
         },
     )
 

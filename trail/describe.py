@@ -88,7 +88,11 @@ class DescribeContext:
     stages: Mapping[str, Place] = field(default_factory=dict)
     proposal_urls: Mapping[str, str] = field(default_factory=dict)
     words: Words = field(default_factory=Words)
-    lines: dict[tuple[str, str, bool], str] = field(default_factory=dict)
+    lines: dict[tuple[str, str, int | None], str] = field(default_factory=dict)
+    # Erased people's names now ("Former member N"), by user id and by membership id:
+    # the trail keeps the name they had (it is in the hashed content), pages show this.
+    actor_names: Mapping[int, str] = field(default_factory=dict)
+    member_names: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -174,10 +178,19 @@ def _details(event: EventLike) -> Mapping[str, Any]:
     return details if isinstance(details, Mapping) else {}
 
 
-def _actor(event: EventLike, words: Words) -> str:
-    if event.actor_id is None and event.actor_label == SYSTEM_LABEL:
-        return words(N_("the system (at the time set)"))
-    return event.actor_label
+def _actor(event: EventLike, context: DescribeContext) -> str:
+    if event.actor_id is None:
+        if event.actor_label == SYSTEM_LABEL:
+            return context.words(N_("the system (at the time set)"))
+        return event.actor_label
+    return context.actor_names.get(event.actor_id, event.actor_label)
+
+
+def _member_name(event: EventLike, context: DescribeContext) -> str | None:
+    """The person a membership event is about, as named now if they were erased."""
+    if event.object_type == "membership":
+        return context.member_names.get(event.object_id)
+    return None
 
 
 def _field_list(names: list[str], words: Words) -> str:
@@ -267,17 +280,35 @@ def _stage_closed(event: EventLike, context: DescribeContext) -> Sentence:
 def _membership_started(event: EventLike, context: DescribeContext) -> Sentence:
     details = _details(event)
     return context.words(_registered("membership.started")), {
-        "person": details.get("person") or event.actor_label,
+        "person": _member_name(event, context) or details.get("person") or _actor(event, context),
         "role": _word(ROLE_WITH_ARTICLE, str(details.get("role", "")), context.words),
     }
 
 
-def _person(event: EventLike, words: Words) -> dict[str, Any]:
-    return {"person": _details(event).get("person") or words(N_("someone"))}
-
-
 def _role(event: EventLike, words: Words) -> dict[str, Any]:
     return {"role": _word(ROLE_WITH_ARTICLE, str(_details(event).get("role", "")), words)}
+
+
+def _membership_person(action: str) -> Writer:
+    """A leaving line naming the person as they are named now (erased: 'Former member N')."""
+
+    def write(event: EventLike, context: DescribeContext) -> Sentence:
+        person = _member_name(event, context) or _details(event).get("person")
+        return context.words(_registered(action)), {
+            "person": person or context.words(N_("someone"))
+        }
+
+    return write
+
+
+def _account_erased(event: EventLike, context: DescribeContext) -> Sentence:
+    if _details(event).get("by") == "administrator":
+        return context.words(N_("An account was erased by %(actor)s, an administrator")), {}
+    return context.words(_registered("account.erased")), {}
+
+
+def _count(event: EventLike, words: Words) -> dict[str, Any]:
+    return {"count": _details(event).get("count", "?")}
 
 
 def _position(event: EventLike, words: Words) -> dict[str, Any]:
@@ -335,8 +366,6 @@ def _verified(event: EventLike, context: DescribeContext) -> Sentence:
 # What a sentence of the registry needs from an event's details, beyond actor and stage.
 _EXTRAS: dict[str, Callable[[EventLike, Words], dict[str, Any]]] = {
     "stage.moved": _position,
-    "membership.left": _person,
-    "membership.removed": _person,
     "invitation.sent": _role,
     "invitation.revoked": _role,
     "invitation.accepted": _role,
@@ -344,6 +373,9 @@ _EXTRAS: dict[str, Callable[[EventLike, Words], dict[str, Any]]] = {
     "mfa.authenticator_added": _authenticator,
     "mfa.authenticator_removed": _authenticator,
     "mfa.authenticator_reset": _authenticator,
+    "retention.invitation_addresses_removed": _count,
+    "retention.participation_deleted": _count,
+    "retention.notifications_deleted": _count,
 }
 # Events whose line varies with what happened (a variant of the registry's sentence).
 _VARIANTS: dict[str, Writer] = {
@@ -354,6 +386,9 @@ _VARIANTS: dict[str, Writer] = {
     "proposal.merged": _proposal_merged,
     "proposals.carried_forward": _carried_forward,
     "trail.exported": _exported,
+    "account.erased": _account_erased,
+    "membership.left": _membership_person("membership.left"),
+    "membership.removed": _membership_person("membership.removed"),
     "trail.verified": _verified,
 }
 # One writer for each event type shown one by one: the registry's sentence, or its variant.
@@ -382,7 +417,9 @@ def _sentence(
     event: EventLike, context: DescribeContext
 ) -> tuple[str, dict[str, Any], Place | None]:
     template, values = WRITERS.get(event.action, _generic)(event, context)
-    values["actor"] = _actor(event, context.words)
+    values["actor"] = _actor(event, context)
+    if "person" in values and event.object_type == "membership":
+        values["person"] = _member_name(event, context) or values["person"]
     place = None
     if "%(stage)s" in template:
         values["stage"], place = _stage_place(event, context)
@@ -447,7 +484,7 @@ def describe_text(event: EventLike, context: DescribeContext) -> str:
     lines are written once per action and person, then reused (an export describes
     a million events).
     """
-    key = (event.action, event.actor_label, event.actor_id is None)
+    key = (event.action, event.actor_label, event.actor_id)
     line = context.lines.get(key)
     if line is None:
         template, values, _place = _sentence(event, context)

@@ -343,7 +343,7 @@ def csv_chunks(
     # what it is about, the codes), joined by PostgreSQL: one value to read, checked
     # at once, split only as far as the description needs.
     plain = JoinedText(Coalesce(Cast("actor_id", TextField()), Value("")), *PLAIN_FIELDS[1:])
-    actors: dict[str, str] = {}  # a person's cell, by display name
+    actors: dict[tuple[str, str], str] = {}  # a person's cell, by name and id
     # Descriptions already written, by what they depend on: most lines of a long trail
     # (proposals and comments by the same people) read the same as an earlier one.
     by_actor: dict[tuple[str, str, str], str] = {}
@@ -369,9 +369,10 @@ def csv_chunks(
             description = _text_cell(describe_text(event, context))
             if len(kept) < REPEATED_LINES_KEPT:
                 kept[key] = description  # type: ignore[index]
-        actor_cell = actors.get(actor)
+        actor_cell = actors.get((actor, actor_id))
         if actor_cell is None:
-            actor_cell = actors[actor] = _text_cell(actor)
+            shown = context.actor_names.get(int(actor_id), actor) if actor_id else actor
+            actor_cell = actors[(actor, actor_id)] = _text_cell(shown)
         if time_text.endswith(".000000+00:00"):
             time_text = iso_time(time_text)
         quoted_details = details.replace('"', '""')

@@ -267,11 +267,28 @@ def describe_context(
 ) -> DescribeContext:
     """What lines may link to: the stages (already loaded) and the proposals of the page."""
     places = {str(stage.pk): Place(stage.title, stage.get_absolute_url()) for stage in stages}
+    actor_names, member_names = _erased_names(project)
     return DescribeContext(
         project_url=project.get_absolute_url(),
         stages=places,
         proposal_urls=_proposal_urls(project, events),
+        actor_names=actor_names,
+        member_names=member_names,
     )
+
+
+def _erased_names(project: Project) -> tuple[dict[int, str], dict[str, str]]:
+    """The names erased people of the project have now ("Former member N"), by user id
+    and by membership id, in one query: the trail shows these, not the names it kept."""
+    rows = Membership.objects.filter(project=project, user__erased_at__isnull=False).values_list(
+        "pk", "user_id", "user__display_name"
+    )
+    actor_names: dict[int, str] = {}
+    member_names: dict[str, str] = {}
+    for membership_id, user_id, name in rows:
+        actor_names[user_id] = name
+        member_names[str(membership_id)] = name
+    return actor_names, member_names
 
 
 def _proposal_urls(project: Project, events: Iterable[AuditEvent]) -> dict[str, str]:

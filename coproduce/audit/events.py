@@ -247,6 +247,26 @@ _TYPES = (
     EventType("mfa.authenticator_added", N_("%(actor)s switched on %(kind)s"), _A),
     EventType("mfa.authenticator_removed", N_("%(actor)s switched off %(kind)s"), _A),
     EventType("mfa.authenticator_reset", N_("%(actor)s made new %(kind)s"), _A),
+    EventType("account.data_downloaded", N_("%(actor)s downloaded a copy of their data"), _A),
+    EventType("account.erased", N_("%(actor)s erased their account"), _A),
+    # Personal data kept no longer than the data rules say (run daily by the system).
+    EventType(
+        "retention.invitation_addresses_removed",
+        N_("Email addresses removed from %(count)s old invitation(s), as the data rules say"),
+        _T,
+        N_("Old invitations' addresses removed"),
+    ),
+    EventType(
+        "retention.participation_deleted",
+        N_("Records of who voted deleted (%(count)s), as the data rules say"),
+        _T,
+        N_("Records of who voted deleted"),
+    ),
+    EventType(
+        "retention.notifications_deleted",
+        N_("%(count)s old read notification(s) deleted, as the data rules say"),
+        _A,
+    ),
 )
 
 EVENT_TYPES: dict[str, EventType] = {event_type.name: event_type for event_type in _TYPES}

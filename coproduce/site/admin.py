@@ -7,16 +7,20 @@ admin opens only for active staff whose sign-in in this session used two factors
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from allauth.mfa.utils import is_mfa_enabled
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from coproduce.site.data_rights import account_erase
+from participants.admin import UserAdmin
+from participants.models import User
 from participants.two_factor import session_used_two_factors
 
 
@@ -51,3 +55,38 @@ def secure_the_admin(site: admin.AdminSite) -> None:
     """Send the admin's sign-in through allauth and require two factors in this session."""
     site.login = admin_login  # type: ignore[method-assign]
     site.has_permission = _admin_ready  # type: ignore[method-assign]
+
+
+@admin.action(
+    description="Erase the selected accounts (they become “Former member N”; cannot be undone)",
+    permissions=["change"],
+)
+def erase_accounts(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: Any) -> None:
+    """Erase accounts as an administrator: the same erasure as a person's own."""
+    erased = 0
+    for person in queryset.filter(erased_at__isnull=True).order_by("pk"):
+        if person.pk == request.user.pk:
+            model_admin.message_user(
+                request,
+                "Your own account was not erased: use the “Your data” page for that.",
+                messages.WARNING,
+            )
+            continue
+        account_erase(actor=request.user, user=person)
+        erased += 1
+    model_admin.message_user(request, f"{erased} account(s) erased.", messages.SUCCESS)
+
+
+class UserAdminWithErasure(UserAdmin):
+    """The people's admin, with erasure (which also ends memberships: a site-layer task)."""
+
+    actions = [erase_accounts]
+    list_display = [*UserAdmin.list_display, "erased_at"]
+    readonly_fields = ["erased_at", "erased_number"]
+    fieldsets = (*UserAdmin.fieldsets, ("Erasure", {"fields": ("erased_at", "erased_number")}))
+
+
+def add_account_erasure(site: admin.AdminSite) -> None:
+    if site.is_registered(User):
+        site.unregister(User)
+    site.register(User, UserAdminWithErasure)

@@ -7,7 +7,8 @@ keep importing them from `decisions.services`:
 - `ballots`: the options of a vote, casting a ballot, the member's participation;
 - `decisions`: closing a vote, the decision record and its notes;
 - `voting`: the vote's rules (whether a stage has a vote, and how it is run);
-- `schedule`: `stages_advance`, moving stages whose time has come.
+- `schedule`: `stages_advance`, moving stages whose time has come;
+- `retention`: deleting who-voted rows a set time after a project closes.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from decisions.services.proposals import (
     proposal_withdraw,
     proposals_carry_forward,
 )
+from decisions.services.retention import participations_delete_after_close
 from decisions.services.schedule import stages_advance
 from decisions.services.voting import voting_rules_update
 
@@ -52,6 +54,7 @@ __all__ = [
     "decision_note_write",
     "electorate_at_opening",
     "own_ballot",
+    "participations_delete_after_close",
     "proposal_create",
     "proposal_hide",
     "proposal_merge",

@@ -17,6 +17,7 @@ for one it does not export.
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import importlib
 import inspect
 import pkgutil
@@ -189,6 +190,29 @@ def _user_sign_up_complete(cast: Cast) -> Run:
     )
 
 
+def _notifications_delete_old_read(cast: Cast) -> Run:
+    from participants.models import Notification
+
+    long_ago = timezone.now() - dt.timedelta(days=400)
+    Notification.objects.create(
+        recipient=cast.member, kind="reply", key="old", delivery="off", subject="Old",
+        body="", read_at=long_ago,
+    )  # fmt: skip
+    return lambda: participants.services.notifications_delete_old_read(
+        now=timezone.now(), after_days=365
+    )
+
+
+def _participations_delete_after_close(cast: Cast) -> Run:
+    from decisions.models import Participation
+
+    Participation.objects.create(stage=cast.project.stages.first(), user=cast.member)
+    services.project_update(actor=cast.facilitator, project=cast.project, status="finished")
+    return lambda: decisions.services.participations_delete_after_close(
+        now=timezone.now() + dt.timedelta(days=2), after_days=1
+    )
+
+
 def _open_stage(cast: Cast, method: str = "dots") -> Stage:
     stage = cast.project.stages.get(position=2)
     decisions.services.voting_rules_update(
@@ -339,6 +363,10 @@ DECISION_WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
         ),
         {"decision.note_written"},
     ),
+    "participations_delete_after_close": (
+        _participations_delete_after_close,
+        {"retention.participation_deleted"},
+    ),
     "stages_advance": (
         lambda c: (
             lambda s=_first_stage(c): (
@@ -379,6 +407,14 @@ WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
     "participants.services.user_sign_up_complete": (
         _user_sign_up_complete,
         {"account.signed_up"},
+    ),
+    "participants.services.user_erase": (
+        lambda c: lambda: participants.services.user_erase(actor=c.member, user=c.member),
+        {"account.erased"},
+    ),
+    "participants.services.notifications_delete_old_read": (
+        _notifications_delete_old_read,
+        {"retention.notifications_deleted"},
     ),
     **{f"decisions.services.{name}": entry for name, entry in DECISION_WRITES.items()},
     "participants.notifications.services.preferences_update": (
