@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install assets run test lint stop clean demo-code
+.PHONY: install assets run test lint stop clean demo-code chromium
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,8 +46,12 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff format --check .
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 
-test: install lint
-	@test -x /usr/bin/chromium || { echo "Browser tests need Debian's chromium: apt-get install chromium"; exit 1; }
+# The browser tests drive Debian's chromium: installed when the machine allows it (root
+# with apt-get), else the one command to run is printed. First, so a missing one stops at once.
+chromium:
+	@bin/ensure-chromium
+
+test: chromium install lint
 	$(BIN)/python -m pytest
 
 # Stop the embedded PostgreSQL (it keeps running between commands on purpose).

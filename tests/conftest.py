@@ -1,4 +1,5 @@
-"""The fixed cast of the design, shared by every test, and a real Celery worker."""
+"""The fixed cast of the design, shared by every test, and a real Celery worker for the
+tests about background work (every other test runs its tasks at once)."""
 
 from __future__ import annotations
 
@@ -62,21 +63,52 @@ def anonymous_client(client):  # type: ignore[no-untyped-def]
     return client
 
 
-@pytest.fixture(scope="session")
-def celery_worker() -> Iterator[object]:
-    """A real Celery worker in a thread, on the configured broker (Redis in CI).
+@pytest.fixture(scope="session", autouse=True)
+def _empty_test_broker() -> None:
+    """Start the session with an empty test queue: nothing a stopped run left behind is run."""
+    celery_app.control.purge()
 
-    Tests that use it need `django_db(transaction=True)`: the worker has its own
-    database connection and sees only committed data.
+
+@pytest.fixture(autouse=True)
+def _tasks_run_at_once(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Outside the tests about the worker, a task queued (after a commit) runs there and
+    then, in the thread that queued it: its emails are in `mail.outbox` at once, and no
+    task is left running while the database is emptied between tests."""
+    celery_app.conf.task_always_eager = "celery_worker" not in request.fixturenames
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def celery_worker(transactional_db: None) -> Iterator[object]:
+    """A real Celery worker in a thread, on the configured broker (Redis in CI), for this
+    test only and on an empty queue.
+
+    It sees only committed data (its own database connection), hence `transactional_db`;
+    it is stopped, after its current task, and its connection closed before the database
+    is emptied for the next test.
     """
+    from celery.signals import task_postrun
+    from django.db import connections
+
+    def close_connections(**kwargs: object) -> None:
+        connections.close_all()  # in the worker's thread: its own connections
+
     celery_app.conf.broker_transport_options = {
         **(celery_app.conf.broker_transport_options or {}),
         "polling_interval": 0.05,
     }
-    with start_worker(
-        celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10
-    ) as worker:
-        yield worker
+    celery_app.control.purge()
+    task_postrun.connect(close_connections, weak=False)
+    try:
+        with start_worker(
+            celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30
+        ) as worker:
+            yield worker
+    finally:
+        task_postrun.disconnect(close_connections)
+        celery_app.control.purge()
 
 
 @pytest.fixture(autouse=True)

@@ -27,22 +27,35 @@ class UserFactory(factory.django.DjangoModelFactory):
             EmailAddress.objects.create(user=self, email=self.email, primary=True, verified=True)
 
 
-TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+def totp_secret(person: User) -> str:
+    """The person's own authenticator secret: everyone's differs, so one person's used
+    code never makes another wait for the next 30-second window."""
+    import base64
+    import hashlib
+
+    return base64.b32encode(hashlib.sha256(person.email.encode()).digest()[:20]).decode()
 
 
 def enable_totp(user: User) -> None:
     """Switch on two-factor authentication (an authenticator app) for a person."""
     from allauth.mfa.totp.internal.auth import TOTP
 
-    TOTP.activate(user, TOTP_SECRET)
+    TOTP.activate(user, totp_secret(user))
 
 
-def current_totp_code(secret: str = TOTP_SECRET) -> str:
-    """The code the person's authenticator app shows right now."""
+def current_totp_code(person_or_secret: User | str, *, step: int = 0) -> str:
+    """The code the person's authenticator app shows now (or `step` windows from now).
+
+    The portal accepts the codes of the windows just before and after the current one
+    too (MFA_TOTP_TOLERANCE), so a second sign-in in the same window can use `step=1`.
+    """
     import time
 
     from allauth.mfa import app_settings as mfa_settings
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
-    counter = int(time.time()) // mfa_settings.TOTP_PERIOD
+    secret = (
+        person_or_secret if isinstance(person_or_secret, str) else totp_secret(person_or_secret)
+    )
+    counter = int(time.time()) // mfa_settings.TOTP_PERIOD + step
     return format_hotp_value(hotp_value(secret, counter))

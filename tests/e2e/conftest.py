@@ -32,7 +32,7 @@ _axe = Axe()
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
-        pytest.fail("Browser tests need Debian's chromium: apt-get install chromium")
+        pytest.fail("Browser tests need Debian's chromium: run bin/ensure-chromium")
     if not (ROOT / "static" / "dist" / "coproduce.css").exists():
         pytest.fail("The styles are not built: run `npm ci && npm run build` (or `make assets`).")
     with sync_playwright() as playwright:

@@ -49,7 +49,7 @@ def test_a_session_that_did_not_use_two_factors_is_asked_for_the_code(client, st
     assert b"Site administration" not in response.content
 
     response = client.post(
-        response.redirect_chain[-1][0], {"code": current_totp_code()}, follow=True
+        response.redirect_chain[-1][0], {"code": current_totp_code(staff)}, follow=True
     )
     assert response.status_code == 200
     assert b"Site administration" in response.content
@@ -61,7 +61,7 @@ def test_staff_who_signed_in_with_two_factors_reach_the_admin(
     enable_totp(staff)
     response = _password_sign_in(client, staff.email, password)
     assert response["Location"].startswith(reverse("mfa_authenticate"))
-    client.post(reverse("mfa_authenticate"), {"code": current_totp_code()})
+    client.post(reverse("mfa_authenticate"), {"code": current_totp_code(staff)})
     assert client.get(ADMIN).status_code == 200
 
 

@@ -26,7 +26,7 @@ def _sign_in(client, email: str, password: str, *, code: str | None = None) -> N
 def test_an_observer_signing_in_is_recorded(
     client, project: Project, manager: User, password: str
 ) -> None:
-    _sign_in(client, manager.email, password, code=current_totp_code())
+    _sign_in(client, manager.email, password, code=current_totp_code(manager))
     event = AuditEvent.objects.get(action="account.signed_in")
     assert event.project_id is None  # the site-wide chain
     assert event.actor_id == manager.pk
