@@ -275,7 +275,7 @@ def test_an_administrator_erases_an_account_from_the_admin(
     admin = UserFactory(email="admin@example.org", is_staff=True, is_superuser=True)
     enable_totp(admin)
     client.post(reverse("account_login"), {"login": admin.email, "password": PASSWORD})
-    client.post(reverse("mfa_authenticate"), {"code": current_totp_code()})
+    client.post(reverse("mfa_authenticate"), {"code": current_totp_code(admin)})
     response = client.post(
         reverse("admin:participants_user_changelist"),
         {"action": "erase_accounts", "_selected_action": [carer_member.pk, admin.pk]},
