@@ -124,8 +124,9 @@ def test_in_make_run_the_demo_vote_closes_under_celery_beat_and_the_emails_land_
         [sys.executable, "manage.py", "seed_demo"], env=env, cwd=root, check=True, timeout=120
     )
     stage = _demo_vote()
-    # Rather than wait the demo's minutes, bring its closing time to now.
-    Stage.objects.filter(pk=stage.pk).update(closes_at=timezone.now() + timedelta(seconds=2))
+    # Rather than wait the demo's minutes, its closing time has just passed: beat closes
+    # the vote as it starts (not at a check 30 seconds later, had it started too soon).
+    Stage.objects.filter(pk=stage.pk).update(closes_at=timezone.now() - timedelta(seconds=1))
     log = (tmp_path / "worker.log").open("w")
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "coproduce", "worker", "--beat", "--pool=solo"],
@@ -135,7 +136,6 @@ def test_in_make_run_the_demo_vote_closes_under_celery_beat_and_the_emails_land_
         stderr=subprocess.STDOUT,
     )
     try:
-        # Beat catches up as it starts, then checks every 30 seconds.
         wait_for(lambda: DecisionRecord.objects.filter(stage=stage).exists(), timeout=90)
         mail_dir = tmp_path / "mail"
         wait_for(
