@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from decisions.models import Comment, DecisionRecord, Participation, Proposal
 from participants.models import User
-from participants.notifications.models import Kind, Notification
+from participants.notifications.models import Kind
 from participants.notifications.services import notifications_withdraw, notify
 from projects.models import MAX_REMINDER_HOURS, Membership, Project, Role, Stage
 

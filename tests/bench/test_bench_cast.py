@@ -37,19 +37,20 @@ def test_the_seed_opens_a_vote_for_its_members_through_the_services() -> None:
     assert Ballot.objects.filter(stage=stage).count() == 1
 
 
-@override_settings(ROOT_URLCONF="bench.reference.urls")
 def test_the_reference_view_upserts_one_ballot_and_chains_an_event_per_cast(
     client, outsider: User
 ) -> None:
     vote = bench_cast.seed(2, email_prefix="smoke")
     tables.create(vote.stage_id)
     client.force_login(User.objects.get(email=vote.emails[0]))
-    for option in vote.options[:2]:
-        response = client.post(f"/cast/{vote.stage_id}/", {"option": option})
-        assert response.status_code == 302
-    assert _count("SELECT count(*) FROM bench_reference_ballot") == 1
-    assert _count("SELECT count(*) FROM bench_reference_event") == 2
-    assert _count("SELECT sequence FROM bench_reference_chain") == 2
-    client.force_login(outsider)
-    assert client.post(f"/cast/{vote.stage_id}/", {"option": vote.options[0]}).status_code == 403
+    with override_settings(ROOT_URLCONF="bench.reference.urls"):
+        for option in vote.options[:2]:
+            response = client.post(f"/cast/{vote.stage_id}/", {"option": option})
+            assert response.status_code == 302
+        assert _count("SELECT count(*) FROM bench_reference_ballot") == 1
+        assert _count("SELECT count(*) FROM bench_reference_event") == 2
+        assert _count("SELECT sequence FROM bench_reference_chain") == 2
+        client.force_login(outsider)
+        refused = client.post(f"/cast/{vote.stage_id}/", {"option": vote.options[0]})
+        assert refused.status_code == 403
     assert _count("SELECT count(*) FROM bench_reference_event") == 2
