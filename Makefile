@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install assets run test lint stop clean demo-code chromium
+.PHONY: install assets run test lint stop clean demo-code chromium bench
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ chromium:
 
 test: chromium install lint
 	$(BIN)/python -m pytest
+
+# Casting votes over HTTP, the portal beside a bare Django view (bench/README.md): a few
+# minutes, on DATABASE_URL's server or the embedded PostgreSQL; it drops what it made.
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench.bench_cast $(BENCH_ARGS)
 
 # Stop the embedded PostgreSQL (it keeps running between commands on purpose).
 stop:

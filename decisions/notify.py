@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from decisions.models import Comment, DecisionRecord, Participation, Proposal
 from participants.models import User
-from participants.notifications.models import Kind, Notification
+from participants.notifications.models import Kind
 from participants.notifications.services import notifications_withdraw, notify
 from projects.models import MAX_REMINDER_HOURS, Membership, Project, Role, Stage
 
@@ -121,10 +121,9 @@ def voting_reminders_send(*, now: datetime | None = None) -> int:
 
 def voting_reminders_withdraw(*, user: User, stage: Stage) -> None:
     """Take back reminders not yet emailed to someone who has just voted."""
-    keys = Notification.objects.filter(
-        recipient=user, kind=Kind.VOTING_REMINDER, key__endswith=f":{stage.pk}:{user.pk}"
-    ).values_list("key", flat=True)
-    notifications_withdraw(keys=list(keys))
+    notifications_withdraw(
+        recipient=user, kind=Kind.VOTING_REMINDER, key_suffix=f":{stage.pk}:{user.pk}"
+    )
 
 
 def results_published_notify(*, decision: DecisionRecord) -> None:

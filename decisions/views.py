@@ -432,34 +432,42 @@ def voting_rules(request: HttpRequest, context: StageContext) -> HttpResponse:
 # --- Voting and the decision -------------------------------------------------------------
 
 
-@stage_page
+@stage_page(select_related=("voting_rules",))
 @require_http_methods(["GET", "POST"])
 def ballot(request: HttpRequest, context: StageContext) -> HttpResponse:
-    access, stage = context.access, context.stage
     """The member's ballot: one equal vote, changeable until voting closes."""
+    access, stage = context.access, context.stage
     _require(permissions.can_vote(request.user, stage))
     options = services.stage_options(stage)
-    existing = services.own_ballot(request.user, stage)
     dots = dots_rules(stage, len(options)).dots
-    form = BallotForm(
-        request.POST or None,
-        stage=stage,
-        options=options,
-        ballot_content=existing.content if existing else None,
-        dots=dots,
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.ballot_cast(actor=request.user, stage=stage, raw=form.raw_ballot())
-        except counting.BallotError as error:
-            form.add_error(None, str(error))
-        except RuleError as error:
-            messages.error(request, str(error))
-            return redirect(stage)
-        else:
-            return redirect(
-                "decisions:ballot_recorded", project_id=access.project.pk, stage_id=stage.pk
-            )
+    if request.method == "POST":
+        form = BallotForm(request.POST, stage=stage, options=options, dots=dots)
+        if form.is_valid():
+            try:
+                services.ballot_cast(
+                    actor=request.user, stage=stage, raw=form.raw_ballot(), options=options
+                )
+            except counting.BallotError as error:
+                form.add_error(None, str(error))
+            except RuleError as error:
+                messages.error(request, str(error))
+                return redirect(stage)
+            else:
+                return redirect(
+                    "decisions:ballot_recorded", project_id=access.project.pk, stage_id=stage.pk
+                )
+        # Shown again with what was sent: the stored ballot only says whether they voted.
+        has_voted = services.own_ballot(request.user, stage) is not None
+    else:
+        existing = services.own_ballot(request.user, stage)
+        has_voted = existing is not None
+        form = BallotForm(
+            None,
+            stage=stage,
+            options=options,
+            ballot_content=existing.content if existing else None,
+            dots=dots,
+        )
     return render(
         request,
         "decisions/ballot.html",
@@ -469,7 +477,7 @@ def ballot(request: HttpRequest, context: StageContext) -> HttpResponse:
             "form": form,
             "options": options,
             "dots": dots,
-            "has_voted": existing is not None,
+            "has_voted": has_voted,
         },
     )
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef, Value
+from django.db.models.expressions import Expression
 from guardian.core import ObjectPermissionChecker
 
 from participants.models import User
-from projects.models import Project, ProjectRight, Role
+from projects.models import Project, ProjectGroupObjectPermission, ProjectRight, Role
 
 _CACHE_ATTRIBUTE = "_project_rights_cache"
 
@@ -28,6 +31,33 @@ def project_rights(user: User | AnonymousUser, project: Project) -> frozenset[st
         checker = ObjectPermissionChecker(user)
         cache[project.pk] = frozenset(checker.get_group_perms(project))
     return cache[project.pk]
+
+
+def project_rights_expression(user: User | AnonymousUser, project_ref: str = "pk") -> Expression:
+    """The same codenames as `project_rights`, as SQL to annotate a query with: a page
+    loads the project (or stage) and the person's rights in one query.
+
+    `project_ref` names the project's id in the outer query ("pk" for a project,
+    "project_id" for a stage). Read the result with `remember_project_rights`.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Value([])
+    return ArraySubquery(
+        ProjectGroupObjectPermission.objects.filter(
+            content_object=OuterRef(project_ref), group__user=user.pk
+        ).values("permission__codename")
+    )
+
+
+def remember_project_rights(
+    user: User | AnonymousUser, project: Project, codenames: list[str] | None
+) -> frozenset[str]:
+    """Keep rights read with `project_rights_expression` for the rest of this request
+    (on this user object only: a new request reads them again)."""
+    rights = frozenset(codenames or ()) if user.is_authenticated and user.is_active else frozenset()
+    if user.is_authenticated:
+        user.__dict__.setdefault(_CACHE_ATTRIBUTE, {})[project.pk] = rights
+    return rights
 
 
 def forget_project_rights(user: User) -> None:

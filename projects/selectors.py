@@ -40,8 +40,15 @@ def parse_uuid(value: object) -> uuid.UUID:
 
 def get_project_for_user(user: User, project_id: object) -> ProjectAccess:
     """Return the project if the person may see it; otherwise 404, whether or not it exists."""
-    project = Project.objects.filter(pk=parse_uuid(project_id)).first()
-    if project is None or not permissions.can_view_project(user, project):
+    project = (
+        Project.objects.filter(pk=parse_uuid(project_id))
+        .annotate(person_rights=permissions.project_rights_expression(user))
+        .first()
+    )
+    if project is None:
+        raise Http404
+    permissions.remember_project_rights(user, project, project.person_rights)
+    if not permissions.can_view_project(user, project):
         raise Http404
     membership = Membership.objects.filter(project=project, user=user, left_at__isnull=True).first()
     return ProjectAccess(project=project, membership=membership)

@@ -3,10 +3,14 @@ participation), and finding a member's own ballot again by its keyed hash."""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import uuid
+from functools import partial
+from typing import Any, NoReturn
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from coproduce.audit.record import record
@@ -17,7 +21,7 @@ from decisions.models import Ballot, Participation, Proposal, VotingMethod
 from decisions.results import dots_rules
 from decisions.rules import voting_rules_for
 from participants.models import User
-from projects.models import Membership, Stage
+from projects.models import Membership, Role, Stage
 
 
 def voter_key(user: User, stage: Stage) -> str:
@@ -74,37 +78,86 @@ def validate_ballot(stage: Stage, raw: dict[str, Any], options: list[Proposal]) 
     raise RuleError("This stage has no vote.")
 
 
-def ballot_cast(*, actor: User, stage: Stage, raw: dict[str, Any]) -> Ballot:
+# The cast's writes in one statement, at the moment of casting: the stage must be voting
+# and the person a current member (both rows are share-locked, so closing the vote or
+# leaving the project waits for this cast to commit, or this cast sees the change and
+# writes nothing); then who voted (a second cast finds the row there and does nothing,
+# without an error) and what (replaced in place by a second cast). Casts do not wait on
+# each other here: the audit chain's own lock orders them, after this statement.
+_CAST_SQL = """
+WITH voter AS (
+    SELECT stage.id AS stage_id, membership.constituency
+    FROM {stage} AS stage
+    JOIN {membership} AS membership ON membership.project_id = stage.project_id
+    WHERE stage.id = %(stage)s
+      AND stage.state = %(voting)s
+      AND membership.user_id = %(user)s
+      AND membership.role = %(member)s
+      AND membership.left_at IS NULL
+    FOR SHARE
+), took_part AS (
+    INSERT INTO {participation} (stage_id, user_id, voted_on)
+    SELECT stage_id, %(user)s, %(today)s FROM voter
+    ON CONFLICT (stage_id, user_id) DO NOTHING
+)
+INSERT INTO {ballot} (id, stage_id, voter_key, constituency, content, voter_id)
+SELECT %(ballot)s, stage_id, %(voter_key)s, constituency, %(content)s::jsonb, %(voter)s
+FROM voter
+ON CONFLICT (stage_id, voter_key) DO UPDATE
+SET constituency = EXCLUDED.constituency, content = EXCLUDED.content, voter_id = EXCLUDED.voter_id
+RETURNING id, constituency
+"""
+
+
+def _cast_sql() -> str:
+    quote = connection.ops.quote_name
+    return _CAST_SQL.format(
+        stage=quote(Stage._meta.db_table),
+        membership=quote(Membership._meta.db_table),
+        participation=quote(Participation._meta.db_table),
+        ballot=quote(Ballot._meta.db_table),
+    )
+
+
+def ballot_cast(
+    *,
+    actor: User,
+    stage: Stage,
+    raw: dict[str, Any],
+    options: list[Proposal] | None = None,
+) -> Ballot:
     """Record or replace a member's ballot. One per member per stage, whatever the retries.
 
-    The unique constraints make a second ballot impossible; the stage's row lock
-    orders concurrent ballots and keeps any out once voting has closed.
+    `options` are the stage's `stage_options` if the caller has them already. Everything
+    is read and checked first; then one transaction writes participation and ballot (see
+    `_CAST_SQL`: the stage's state and the membership are checked again there, at the
+    moment of casting) and the audit event. Reminders not yet emailed are taken back
+    after the commit.
     """
     if not permissions.can_vote(actor, stage):
         raise RightsError("You cannot vote here.")
-    options = stage_options(stage)
+    if options is None:
+        options = stage_options(stage)
     content = validate_ballot(stage, raw, options)
+    key = voter_key(actor, stage)
+    voter = actor if voting_rules_for(stage).open_ballot else None
+    params = {
+        "stage": stage.pk,
+        "voting": Stage.State.VOTING.value,
+        "user": actor.pk,
+        "member": Role.MEMBER.value,
+        "today": timezone.localdate(),
+        "ballot": uuid.uuid4(),
+        "voter_key": key,
+        "content": json.dumps(content),
+        "voter": voter.pk if voter is not None else None,
+    }
     with transaction.atomic():
-        locked = Stage.objects.select_for_update().get(pk=stage.pk)
-        if locked.state != Stage.State.VOTING:
-            raise RuleError("Voting has closed, so your vote could not be recorded.")
-        membership = Membership.objects.get(
-            project_id=stage.project_id, user=actor, role="member", left_at__isnull=True
-        )
-        try:
-            with transaction.atomic():
-                Participation.objects.create(stage=stage, user=actor)
-        except IntegrityError:
-            pass  # they voted before: this replaces their ballot
-        ballot, _created = Ballot.objects.update_or_create(
-            stage=stage,
-            voter_key=voter_key(actor, stage),
-            defaults={
-                "constituency": membership.constituency,
-                "content": content,
-                "voter": actor if voting_rules_for(locked).open_ballot else None,
-            },
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(_cast_sql(), params)
+            row = cursor.fetchone()
+        if row is None:
+            _refuse_cast(actor, stage)
         # That a member voted, never what.
         record(
             action="ballot.cast",
@@ -112,8 +165,27 @@ def ballot_cast(*, actor: User, stage: Stage, raw: dict[str, Any]) -> Ballot:
             project_id=stage.project_id,
             details={"stage": str(stage.pk)},
         )
-        decisions_notify.voting_reminders_withdraw(user=actor, stage=locked)
-    return ballot
+        transaction.on_commit(
+            partial(decisions_notify.voting_reminders_withdraw, user=actor, stage=stage),
+            robust=True,
+        )
+    ballot_id, constituency = row
+    return Ballot(
+        id=ballot_id,
+        stage=stage,
+        voter_key=key,
+        constituency=constituency,
+        content=content,
+        voter=voter,
+    )
+
+
+def _refuse_cast(actor: User, stage: Stage) -> NoReturn:
+    """Say why the cast wrote nothing: voting closed, or the person is no longer a member."""
+    state = Stage.objects.filter(pk=stage.pk).values_list("state", flat=True).first()
+    if state != Stage.State.VOTING:
+        raise RuleError("Voting has closed, so your vote could not be recorded.")
+    raise RightsError("You cannot vote here.")
 
 
 def own_ballot(user: User, stage: Stage) -> Ballot | None:

@@ -97,10 +97,26 @@ def notify(
     return [row.key for row in rows]
 
 
-def notifications_withdraw(*, keys: Sequence[str]) -> int:
+def notifications_withdraw(
+    *,
+    keys: Sequence[str] = (),
+    recipient: User | None = None,
+    kind: str = "",
+    key_suffix: str = "",
+) -> int:
     """Delete notifications not yet emailed that no longer apply (a reminder to vote
-    for someone who has just voted). Already emailed ones stay."""
-    deleted, _details = Notification.objects.filter(key__in=keys, emailed_at__isnull=True).delete()
+    for someone who has just voted). Already emailed ones stay.
+
+    Name them by their `keys`, or as one person's notifications of one kind whose keys
+    end with `key_suffix` (one DELETE, found through the recipient's index).
+    """
+    if recipient is not None:
+        matching = Notification.objects.filter(
+            recipient=recipient, kind=kind, key__endswith=key_suffix
+        )
+    else:
+        matching = Notification.objects.filter(key__in=keys)
+    deleted, _details = matching.filter(emailed_at__isnull=True).delete()
     return deleted
 
 

@@ -174,7 +174,9 @@ def test_the_stage_page_makes_the_same_queries_however_many_people_and_proposals
     membership_reads = [q for q in few.captured_queries if 'FROM "projects_membership"' in q["sql"]]
     project_reads = [q for q in few.captured_queries if 'FROM "projects_project"' in q["sql"]]
     stage_reads = [q for q in few.captured_queries if 'FROM "projects_stage"' in q["sql"]]
-    assert (len(membership_reads), len(project_reads), len(stage_reads)) == (1, 1, 1)
+    # The project (and the person's rights) come in the stage's query.
+    assert (len(membership_reads), len(project_reads), len(stage_reads)) == (1, 0, 1)
+    assert 'INNER JOIN "projects_project"' in stage_reads[0]["sql"]
 
 
 def test_casting_a_vote_makes_the_same_queries_however_many_options(

@@ -33,8 +33,12 @@ def _voting_stage(project: Project, facilitator: User, author: User) -> Stage:
 
 
 def _vote(stage: Stage, member: User) -> None:
+    """Cast, and run what waits for the commit (the reminders are taken back then)."""
+    from django.test import TestCase
+
     option = services.stage_options(stage)[0]
-    services.ballot_cast(actor=member, stage=stage, raw={str(option.pk): 1})
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.ballot_cast(actor=member, stage=stage, raw={str(option.pk): 1})
 
 
 def _reminded(stage: Stage) -> set[str]:
