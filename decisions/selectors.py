@@ -174,6 +174,7 @@ def _groups(
             continue
         groups.append(
             {
+                "constituency": value,
                 "label": label,
                 "members": members,
                 "voters": voters if voters >= smallest else None,
