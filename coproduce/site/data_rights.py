@@ -256,7 +256,7 @@ def _open_ballots(user: User) -> list[dict[str, Any]]:
     """The person's own ballots in votes still open, found by the keyed hash."""
     stages = list(
         Stage.objects.filter(state=Stage.State.VOTING, project__memberships__user=user)
-        .select_related("project")
+        .select_related("project", "voting_rules")
         .distinct()
     )
     keys = {voter_key(user, stage): stage for stage in stages}
@@ -267,7 +267,7 @@ def _open_ballots(user: User) -> list[dict[str, Any]]:
         {
             "project": keys[ballot.voter_key].project.title,
             "stage": keys[ballot.voter_key].title,
-            "voting_method": keys[ballot.voter_key].voting_method,
+            "voting_method": keys[ballot.voter_key].voting_rules.voting_method,
             "constituency": ballot.constituency,
             "content": ballot.content,
         }

@@ -112,7 +112,7 @@ def test_who_voted_goes_a_set_time_after_the_project_closes_and_results_stay(
     project: Project, facilitator: User, carer_member: User, clinician_member: User
 ) -> None:
     stage = project.stages.get(position=2)
-    project_services.stage_update(
+    decision_services.voting_rules_update(
         actor=facilitator, stage=stage, voting_method="dots", dots_per_member=3
     )
     stage = project_services.stage_transition(actor=facilitator, stage=stage, to_state="open")

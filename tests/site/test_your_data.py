@@ -34,7 +34,7 @@ def _zip(content: bytes) -> zipfile.ZipFile:
 
 def _voting_stage(project: Project, facilitator: User, author: User, comment: str = "") -> Stage:
     stage = project.stages.get(position=2)
-    project_services.stage_update(
+    decision_services.voting_rules_update(
         actor=facilitator, stage=stage, voting_method="dots", dots_per_member=3
     )
     stage = project_services.stage_transition(actor=facilitator, stage=stage, to_state="open")
