@@ -402,5 +402,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    "loggers": {
+        "pgserver": {"level": "WARNING"},
+        # Never the SQL: its parameters would put what was voted (and who) into the logs,
+        # whatever LOG_LEVEL says. Django writes SQL at DEBUG only.
+        "django.db.backends": {"level": "INFO"},
+    },
 }

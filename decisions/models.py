@@ -41,6 +41,10 @@ class Counting(models.TextChoices):
     )
 
 
+# The smallest group whose own result a results page shows. It cannot be set lower: with
+# fewer voters, a group's result would show how each of them voted.
+SMALLEST_GROUP_FLOOR = 3
+
 # The method a new vote starts with, by kind of stage (a facilitator can change it).
 DEFAULT_METHOD_FOR_KIND = {Stage.Kind.PRIORITY_SETTING: VotingMethod.RANKING}
 
@@ -114,9 +118,21 @@ class VotingRules(models.Model):
     )
     smallest_group_shown = models.PositiveSmallIntegerField(
         _("Smallest group whose own results are shown"),
-        validators=[MinValueValidator(1), MaxValueValidator(500)],
-        default=3,
-        help_text=_("Results for a group with fewer voters are not shown, so nobody is unmasked."),
+        validators=[
+            MinValueValidator(
+                SMALLEST_GROUP_FLOOR,
+                message=_(
+                    "Enter %(limit_value)s or more. With fewer voters, a group's own "
+                    "result would show how each of them voted."
+                ),
+            ),
+            MaxValueValidator(500),
+        ],
+        default=SMALLEST_GROUP_FLOOR,
+        help_text=_(
+            "Results for a group with fewer voters are not shown, so nobody is unmasked. "
+            "It is 3 at least."
+        ),
     )
     quorum_percent = models.PositiveSmallIntegerField(
         _("Turnout needed overall, in percent (optional)"),
@@ -151,6 +167,12 @@ class VotingRules(models.Model):
 
     class Meta:
         verbose_name_plural = "voting rules"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(smallest_group_shown__gte=SMALLEST_GROUP_FLOOR),
+                name="smallest_group_shown_at_least_3",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Voting rules of {self.stage}"
@@ -274,11 +296,25 @@ class Ballot(models.Model):
     """What was voted. No reference to the voter (unless the ballot is open by choice):
     only a keyed hash of voter and stage, so the voter can change it, and the
     constituency at the time of voting, which per-constituency results need.
-    A random id and no timestamp, so neither row order nor time links it to anyone."""
+    A random id and no timestamp.
+
+    While voting is open, PostgreSQL's own bookkeeping (the transaction that wrote a
+    row, where it sits in the table) can still tie a ballot to the participation row
+    and trail entry written with it. So when voting closes, a secret ballot is sealed
+    (`decisions.services.ballots_seal`, in the closing transaction): rewritten as a new
+    row, in random order, with a new id and no `voter_key`. A sealed ballot has a NULL
+    `voter_key`; open ballots are never sealed (they name their voter by design)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="ballots")
-    voter_key = models.CharField(max_length=64)
+    # NULL, not "": many sealed ballots share a stage, and NULLs never clash in the
+    # unique constraint below.
+    voter_key = models.CharField(  # noqa: DJ001
+        max_length=64,
+        null=True,
+        blank=True,
+        help_text="Empty once the ballot is sealed (voting closed): then nothing finds it again.",
+    )
     constituency = models.CharField(max_length=20)
     content = models.JSONField()
     voter = models.ForeignKey(
@@ -292,11 +328,19 @@ class Ballot(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["stage", "voter_key"], name="one_ballot_per_member")
+            models.UniqueConstraint(fields=["stage", "voter_key"], name="one_ballot_per_member"),
+            models.CheckConstraint(
+                condition=models.Q(voter_key__isnull=False) | models.Q(voter__isnull=True),
+                name="a_sealed_ballot_names_nobody",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Ballot in {self.stage}"
+
+    @property
+    def sealed(self) -> bool:
+        return self.voter_key is None
 
 
 class DecisionRecord(models.Model):

@@ -11,7 +11,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from decisions.models import Ballot, Comment, DecisionRecord, Proposal
+from decisions.models import SMALLEST_GROUP_FLOOR, Ballot, Comment, DecisionRecord, Proposal
 from decisions.rules import voting_rules_for
 from participants.models import Constituency, User
 from projects.models import Stage
@@ -156,24 +156,40 @@ def _groups(
     electorate: dict[str, int],
     turnout: dict[str, int],
     smallest: int,
-) -> list[dict[str, Any]]:
-    """Each constituency's turnout, and its own result only where enough people voted."""
+) -> tuple[list[dict[str, Any]], bool]:
+    """Each constituency's turnout, and its own result only where nobody's vote can be
+    worked out from what the page shows; and whether every group's result was withheld.
+
+    A group with fewer voters than `smallest` (never below SMALLEST_GROUP_FLOOR) shows
+    neither its result nor its exact turnout ("fewer than 3"). And the whole result is
+    the groups' results added up: if the small groups had fewer than `smallest` voters
+    between them (for example one group with a single voter), taking the shown groups
+    from the whole would give their result. Then no group's own result is shown.
+    """
+    smallest = max(smallest, SMALLEST_GROUP_FLOOR)
     groups = []
     for value, label in Constituency.choices:
         members, voters = electorate.get(value, 0), turnout.get(value, 0)
         if not members and not voters:
             continue
-        shown = voters >= smallest
         groups.append(
             {
+                "constituency": value,
                 "label": label,
                 "members": members,
-                "voters": voters,
-                "shown": shown,
-                "rows": _with_scale(parts.get(value, [])) if shown else [],
+                "voters": voters if voters >= smallest else None,
+                "shown": voters >= smallest,
+                "rows": _with_scale(parts.get(value, [])) if voters >= smallest else [],
+                "_voters": voters,
             }
         )
-    return groups
+    in_small_groups = sum(group["_voters"] for group in groups if not group["shown"])
+    withheld = 0 < in_small_groups < smallest and any(group["shown"] for group in groups)
+    for group in groups:
+        del group["_voters"]
+        if withheld:
+            group["shown"], group["rows"] = False, []
+    return groups, withheld
 
 
 def decision_page(stage: Stage) -> dict[str, Any] | None:
@@ -186,7 +202,7 @@ def decision_page(stage: Stage) -> dict[str, Any] | None:
         from decisions.results import count_stage
         from decisions.services import electorate_at_opening, stage_options
 
-        ballots = list(Ballot.objects.filter(stage=stage).order_by("voter_key"))
+        ballots = list(Ballot.objects.filter(stage=stage).order_by("constituency", "content", "id"))
         counted = count_stage(stage, ballots, stage_options(stage))
         table, electorate, live = counted, electorate_at_opening(stage), True
         turnout = {}
@@ -198,6 +214,8 @@ def decision_page(stage: Stage) -> dict[str, Any] | None:
         str(proposal.pk): proposal
         for proposal in Proposal.objects.filter(stage=stage).select_related("stage")
     }
+    smallest = max(voting_rules_for(stage).smallest_group_shown, SMALLEST_GROUP_FLOOR)
+    groups, groups_withheld = _groups(table["parts"], electorate, turnout, smallest)
     rows = [
         {**row, "url": proposals[row["option"]].get_absolute_url()}
         if row["option"] in proposals
@@ -209,9 +227,9 @@ def decision_page(stage: Stage) -> dict[str, Any] | None:
         "live": live,
         "figure_name": table["figure_name"],
         "rows": rows,
-        "groups": _groups(
-            table["parts"], electorate, turnout, voting_rules_for(stage).smallest_group_shown
-        ),
+        "groups": groups,
+        "groups_withheld": groups_withheld,
+        "smallest_group": smallest,
         "block_reasons": [
             (proposals[option].title if option in proposals else option, reasons)
             for option, reasons in table.get("block_reasons", {}).items()
@@ -219,5 +237,6 @@ def decision_page(stage: Stage) -> dict[str, Any] | None:
         ],
         "electorate_total": sum(electorate.values()),
         "turnout_total": sum(turnout.values()),
+        "few_voters": 0 < sum(turnout.values()) < smallest,
         "notes": list(record.notes.select_related("written_by")) if record else [],
     }

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coproduce.errors import RuleError
@@ -432,6 +433,7 @@ def voting_rules(request: HttpRequest, context: StageContext) -> HttpResponse:
 # --- Voting and the decision -------------------------------------------------------------
 
 
+@sensitive_post_parameters()  # what was voted never reaches an error report
 @stage_page(select_related=("voting_rules",))
 @require_http_methods(["GET", "POST"])
 def ballot(request: HttpRequest, context: StageContext) -> HttpResponse:

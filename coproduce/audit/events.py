@@ -202,6 +202,20 @@ _TYPES = (
         Audience.COUNTS_ONLY,
         plural=N_("%(count)s members voted in '%(stage)s'"),
     ),
+    # Sealing: the secret ballots rewritten at close, so nothing stored links one to a person.
+    EventType(
+        "ballots.sealed",
+        N_(
+            "The secret ballots of '%(stage)s' were sealed as voting closed: no ballot can "
+            "now be linked to the person who cast it"
+        ),
+        _M,
+        N_("Ballots sealed"),
+        N_(
+            "The secret ballots of '%(stage)s' were sealed: no ballot can now be linked to "
+            "the person who cast it"
+        ),
+    ),
     # Decisions
     EventType(
         "decision.recorded",

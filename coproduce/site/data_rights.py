@@ -57,10 +57,13 @@ About your ballots
 Votes are secret. A ballot is stored without your name, under a code that only the
 portal can work out from your account and the vote: that is how you can change your
 ballot while the vote is open, and how your ballot in each vote still open is included
-here. Once a vote has closed, the portal no longer looks up whose ballot is whose, so
-ballots of closed votes are not in this file. Your vote is still counted in the result,
-and votes_taken_part_in shows that you voted. What a database administrator could
-still see is explained in the portal's docs/data-protection.md.
+here. When a vote closes, its ballots are sealed: written again in a random order,
+without the code and with nothing that points back to anyone. From then on nobody can
+find which ballot was yours (not the portal, and not someone who looks after its
+database), so ballots of closed votes are not in this file. Your vote is still counted
+in the result, and votes_taken_part_in shows that you voted. While a vote is open,
+someone who looks after the database could link your ballot to you; the portal's
+docs/data-protection.md explains this.
 {open_ballots_note}
 """
 
@@ -254,7 +257,7 @@ def _open_ballots(user: User) -> list[dict[str, Any]]:
     """The person's own ballots in votes still open, found by the keyed hash."""
     stages = list(
         Stage.objects.filter(state=Stage.State.VOTING, project__memberships__user=user)
-        .select_related("project")
+        .select_related("project", "voting_rules")
         .distinct()
     )
     keys = {voter_key(user, stage): stage for stage in stages}

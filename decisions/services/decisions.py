@@ -1,7 +1,10 @@
-"""Closing a vote and the decision record: the electorate, the quorum, the record
-written exactly once, and the facilitators' notes on it."""
+"""Closing a vote and the decision record: the secret ballots sealed, the electorate,
+the quorum, the record written exactly once, and the facilitators' notes on it."""
 
 from __future__ import annotations
+
+import secrets
+import uuid
 
 from django.db import transaction
 from django.utils import timezone
@@ -50,10 +53,55 @@ def _quorum_met(
     return met
 
 
+# The order ballots are counted in: by what they say, never by anything about who cast
+# them. (Counting does not depend on it; it fixes the order block reasons are listed in.)
+COUNTING_ORDER = ("constituency", "content", "id")
+
+
+def _ballots_seal(stage: Stage) -> int:
+    """Seal a closed vote's secret ballots, inside the closing transaction; return how many.
+
+    While voting is open, a ballot row still carries traces of how it was written: its
+    `voter_key` (a keyed hash a holder of BALLOT_SECRET_KEY can recompute for each
+    member), the transaction that wrote it (PostgreSQL's `xmin`, shared with the
+    participation row and trail entry written with it) and its place in the table.
+    Sealing writes each ballot again as a new row with a new random id, no key, in an
+    order shuffled by the operating system's random source, and deletes the old rows.
+    Afterwards every ballot of the stage was written by this one transaction, in an
+    order that says nothing, and nothing finds a person's ballot any more.
+
+    What each ballot says and its group are copied unchanged, so the count is the same.
+    Open ballots (the voter is shown by choice) are left as they are. The caller holds
+    the stage's row lock and has closed voting, so no ballot arrives meanwhile.
+    """
+    if voting_rules_for(stage).open_ballot:
+        return 0
+    unsealed = Ballot.objects.filter(stage=stage, voter_key__isnull=False)
+    kept = list(unsealed.values_list("constituency", "content"))
+    if not kept:
+        return 0
+    secrets.SystemRandom().shuffle(kept)
+    unsealed.delete()
+    Ballot.objects.bulk_create(
+        [
+            Ballot(
+                id=uuid.uuid4(),
+                stage_id=stage.pk,
+                voter_key=None,
+                constituency=group,
+                content=content,
+            )
+            for group, content in kept
+        ],
+        batch_size=2000,
+    )
+    return len(kept)
+
+
 def _record_decision(stage: Stage) -> DecisionRecord:
     rules = voting_rules_for(stage)
     options = stage_options(stage)
-    ballots = list(Ballot.objects.filter(stage=stage).order_by("voter_key"))
+    ballots = list(Ballot.objects.filter(stage=stage).order_by(*COUNTING_ORDER))
     counted = count_stage(stage, ballots, options)
     electorate = electorate_at_opening(stage)
     turnout: dict[str, int] = {}
@@ -86,8 +134,9 @@ def voting_close(*, actor: User | None, stage: Stage) -> DecisionRecord:
     """Close voting and write the decision record, exactly once.
 
     Two workers, a retried task and a facilitator pressing "close" at the same time
-    all meet the stage's row lock: the first closes and records, the rest find the
-    record and return it. `actor` None is the scheduler.
+    all meet the stage's row lock: the first closes, seals the secret ballots, counts
+    them and records, the rest find the record and return it. `actor` None is the
+    scheduler.
     """
     with transaction.atomic():
         locked = Stage.objects.select_for_update().select_related("project").get(pk=stage.pk)
@@ -95,6 +144,17 @@ def voting_close(*, actor: User | None, stage: Stage) -> DecisionRecord:
         if existing is not None:
             return existing
         closed = project_services.stage_vote_close(actor=actor, stage=locked)
+        if not voting_rules_for(closed).open_ballot:
+            sealed = _ballots_seal(closed)
+            # That the ballots were sealed, and how many: never what they say.
+            record(
+                action="ballots.sealed",
+                actor=actor,
+                project_id=locked.project_id,
+                target=closed,
+                details={"stage": str(locked.pk), "count": sealed},
+            )
+        # Counted from the sealed ballots.
         record_ = _record_decision(closed)
         record(
             action="decision.recorded",

@@ -10,7 +10,7 @@ from django.db import transaction
 from coproduce.audit.record import record
 from coproduce.errors import RightsError, RuleError
 from decisions import permissions
-from decisions.models import VotingRules
+from decisions.models import SMALLEST_GROUP_FLOOR, VotingRules
 from decisions.rules import voting_rules_for
 from participants.models import User
 from projects import permissions as project_permissions
@@ -31,6 +31,12 @@ def voting_rules_update(*, actor: User, stage: Stage, **values: Any) -> VotingRu
     unknown = set(values) - set(VotingRules.FIELDS)
     if unknown:
         raise ValueError(f"Unknown voting rules {sorted(unknown)}.")
+    smallest = values.get("smallest_group_shown")
+    if smallest is not None and smallest < SMALLEST_GROUP_FLOOR:
+        raise RuleError(
+            f"The smallest group shown is {SMALLEST_GROUP_FLOOR} people or more: with fewer "
+            "voters, a group's own result would show how each of them voted."
+        )
     with transaction.atomic():
         locked = Stage.objects.select_for_update().select_related("project").get(pk=stage.pk)
         rules = voting_rules_for(locked)

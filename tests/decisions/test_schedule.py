@@ -57,6 +57,7 @@ def test_a_stage_moves_at_its_times_and_not_before(project: Project, facilitator
         "stage.opened",
         "stage.voting_opened",
         "stage.closed",
+        "ballots.sealed",
         "decision.recorded",
     ]
     assert set(system_moves.values_list("actor_label", flat=True)) == {"the system"}

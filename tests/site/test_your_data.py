@@ -60,7 +60,7 @@ def test_the_page_explains_and_is_reached_from_your_details(client, carer_member
     page = client.get(PAGE)
     assert page.status_code == 200
     assert "Download your data" in page.text
-    assert "no longer looks up whose ballot is whose" in page.text
+    assert "nobody can find which ballot was yours" in page.text
     assert f'href="{ERASE}"' in page.text
 
 

@@ -351,7 +351,7 @@ DECISION_WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
         lambda c: (
             lambda s=_voting_stage(c): decisions.services.voting_close(actor=c.facilitator, stage=s)
         ),
-        {"stage.closed", "decision.recorded"},
+        {"stage.closed", "ballots.sealed", "decision.recorded"},
     ),
     "decision_note_write": (
         lambda c: (
