@@ -32,6 +32,8 @@ def _drain(marker: User) -> None:
     earlier tasks have run."""
     _notify([marker], key="marker:1")
     wait_for(lambda: any(message.to == [marker.email] for message in mail.outbox))
+    # The email leaves before the worker's transaction that marks it sent commits.
+    wait_for(lambda: not Notification.objects.filter(emailed_at__isnull=True).exists())
 
 
 def test_a_notification_is_emailed_once_when_the_task_runs_again(
