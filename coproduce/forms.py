@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
 from django.utils.translation import gettext_lazy as _
 
+from coproduce.dates import validate_year_in_range
 from coproduce.text import has_hidden_characters
 
 
@@ -22,9 +23,10 @@ class NHSFormRenderer(TemplatesSetting):
 
 class PlainTextFormMixin:
     """Say kindly when text holds a character PostgreSQL cannot store (NUL), a control
-    character, or one that reorders what is shown (U+202E); and refuse a line break in
+    character, or one that reorders what is shown (U+202E); refuse a line break in
     a one-line field (a title ends up in email subjects, where a line break would split
-    the header)."""
+    the header); and refuse a date outside the years the portal works in
+    (coproduce.dates)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]
@@ -35,6 +37,8 @@ class PlainTextFormMixin:
                 else validator
                 for validator in field.validators
             ]
+            if isinstance(field, forms.DateField | forms.DateTimeField):
+                field.validators.append(validate_year_in_range)
             if isinstance(field, forms.CharField):
                 multi_line = isinstance(field.widget, forms.Textarea)
                 field.validators.append(_MULTI_LINE if multi_line else _ONE_LINE)

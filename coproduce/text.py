@@ -51,3 +51,33 @@ def visible_name(text: str) -> str:
 def one_line(text: object) -> str:
     """The text on one line (an email subject or header): no line break, no control."""
     return visible_name(str(text))
+
+
+def parse_bounded_int(value: object, *, minimum: int, maximum: int) -> int | None:
+    """A whole number read from a request, or None when it is not one we accept.
+
+    Only ASCII digits 0-9 count (an optional leading minus when `minimum` is below
+    zero): "²" and "١٢٣" are digits to Python's `str.isdigit()` but not numbers to
+    anyone typing one. The value must lie within [minimum, maximum]; a number too
+    long to be in range is refused before it is converted, so 5,000 digits cost
+    nothing.
+    """
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        return None
+    text = str(value).strip()
+    digits = text[1:] if text.startswith("-") and minimum < 0 else text
+    if not digits or not digits.isascii() or not digits.isdigit():
+        return None
+    longest = max(len(str(abs(minimum))), len(str(abs(maximum))))
+    if len(digits.lstrip("0")) > longest:
+        return None
+    number = int(text)
+    if number < minimum or number > maximum:
+        return None
+    return number
+
+
+# The largest value of a PostgreSQL bigint (ids, positions in the trail).
+MAX_BIGINT = 2**63 - 1
+# The highest page number a list offers to read (far beyond any real list).
+MAX_PAGE = 1_000_000

@@ -11,6 +11,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from coproduce.text import MAX_BIGINT, parse_bounded_int
 from decisions.models import SMALLEST_GROUP_FLOOR, Ballot, Comment, DecisionRecord, Proposal
 from decisions.rules import voting_rules_for
 from participants.models import Constituency, User
@@ -41,10 +42,9 @@ def get_proposal(stage: Stage, proposal_id: object) -> Proposal:
 
 def get_comment(proposal: Proposal, comment_id: object) -> Comment:
     """A comment on a proposal the person has already reached, or 404."""
-    try:
-        comment_pk = int(str(comment_id))
-    except ValueError:
-        raise Http404 from None
+    comment_pk = parse_bounded_int(str(comment_id), minimum=1, maximum=MAX_BIGINT)
+    if comment_pk is None:
+        raise Http404
     comment = Comment.objects.filter(proposal=proposal, pk=comment_pk).first()
     if comment is None:
         raise Http404

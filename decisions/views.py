@@ -15,6 +15,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coproduce.errors import RuleError
+from coproduce.text import MAX_PAGE, parse_bounded_int
 from decisions import counting, permissions, selectors, services
 from decisions.forms import (
     BallotForm,
@@ -50,7 +51,8 @@ def _proposals_url(proposal_or_stage: Proposal | Any) -> str:
 def proposal_list(request: HttpRequest, context: StageContext) -> HttpResponse:
     access, stage = context.access, context.stage
     search = request.GET.get("q", "")[:200].replace("\x00", "")
-    page = selectors.stage_proposals(stage, search=search, page_number=request.GET.get("page"))
+    page_number = parse_bounded_int(request.GET.get("page"), minimum=1, maximum=MAX_PAGE) or 1
+    page = selectors.stage_proposals(stage, search=search, page_number=page_number)
     return render(
         request,
         "decisions/proposal_list.html",

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from coproduce.text import MAX_PAGE, parse_bounded_int
 from participants.forms import NotificationPreferencesForm, ProfileForm
 from participants.models import User
 from participants.notifications import services as notification_services
@@ -40,7 +41,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
     page = Paginator(
         Notification.objects.filter(recipient=request.user).order_by("-created_at", "-id"),
         NOTIFICATIONS_PER_PAGE,
-    ).get_page(request.GET.get("page"))
+    ).get_page(parse_bounded_int(request.GET.get("page"), minimum=1, maximum=MAX_PAGE) or 1)
     return render(
         request,
         "participants/notifications/list.html",

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from coproduce.forms import PlainTextFormMixin
+from coproduce.text import parse_bounded_int
 from participants.models import Constituency
 from projects.models import Project, Role, Stage, reminder_hours_normalised
 
@@ -38,9 +39,11 @@ class ReminderHoursField(forms.CharField):
         text = super().to_python(value)
         parts = [part.strip() for part in text.replace(" and ", ",").split(",")]
         parts = [part for part in parts if part]
-        if not all(part.isdecimal() for part in parts):
+        # Within a million, so that the range message can say what is allowed.
+        hours = [parse_bounded_int(part, minimum=0, maximum=10**6) for part in parts]
+        if any(hour is None for hour in hours):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return reminder_hours_normalised(int(part) for part in parts)
+        return reminder_hours_normalised(hours)
 
     def has_changed(self, initial: object, data: object) -> bool:
         try:

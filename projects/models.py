@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from coproduce.dates import stored_in_range
 from participants.models import Constituency
 
 # Reminders to members who have not voted: hours before voting closes.
@@ -224,6 +225,15 @@ class Stage(models.Model):
                 fields=["project", "position"],
                 name="one_stage_per_position",
                 deferrable=models.Deferrable.DEFERRED,
+            ),
+            # Every moment a facilitator sets stays within years Python can read back
+            # (coproduce.dates): one unreadable row would stop every page and the
+            # schedule.
+            *(
+                models.CheckConstraint(
+                    condition=stored_in_range(name), name=f"stage_{name}_in_range"
+                )
+                for name in ("opens_at", "voting_opens_at", "closes_at")
             ),
         ]
 

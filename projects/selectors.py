@@ -14,6 +14,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from coproduce.text import MAX_BIGINT, parse_bounded_int
 from participants.models import Constituency, User
 from projects import permissions
 from projects.models import Invitation, Membership, Project, Stage
@@ -58,10 +59,9 @@ def get_membership_for_user(
     user: User, project_id: object, membership_id: object
 ) -> tuple[ProjectAccess, Membership]:
     access = get_project_for_user(user, project_id)
-    try:
-        membership_pk = int(str(membership_id))
-    except ValueError:
-        raise Http404 from None
+    membership_pk = parse_bounded_int(str(membership_id), minimum=1, maximum=MAX_BIGINT)
+    if membership_pk is None:
+        raise Http404
     membership = (
         Membership.objects.select_related("user")
         .filter(project=access.project, pk=membership_pk, left_at__isnull=True)

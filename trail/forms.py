@@ -9,6 +9,7 @@ from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from coproduce.dates import validate_year_in_range
 from projects.models import Stage
 from trail.describe import ACTION_GROUPS, ACTION_LABELS
 from trail.models import AuditExport
@@ -34,11 +35,17 @@ class TrailFilterForm(forms.Form):
         help_text=_("Votes are never shown for one person: that would show when they voted."),
     )
     stage = forms.ChoiceField(label=_("Stage"), required=False)
-    date_from = forms.DateField(label=_("From (date)"), required=False, widget=DateInput())
+    date_from = forms.DateField(
+        label=_("From (date)"),
+        required=False,
+        widget=DateInput(),
+        validators=[validate_year_in_range],
+    )
     date_to = forms.DateField(
         label=_("To (date)"),
         required=False,
         widget=DateInput(),
+        validators=[validate_year_in_range],
         help_text=_("Leave the dates empty to see every date."),
     )
 

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from coproduce.audit.models import AuditEvent, AuditVerification
 from coproduce.audit.verify import Head
+from coproduce.text import MAX_BIGINT, parse_bounded_int
 from projects.models import Membership, Project, Stage
 from trail.describe import (
     ACTION_GROUPS,
@@ -132,8 +133,8 @@ def events_queryset(
         events = events.filter(action=filters.action)
     if filters.person == SYSTEM_PERSON:
         events = events.filter(actor_id__isnull=True)
-    elif filters.person.isdigit():
-        events = events.filter(actor_id=int(filters.person))
+    elif (actor_id := parse_bounded_int(filters.person, minimum=1, maximum=MAX_BIGINT)) is not None:
+        events = events.filter(actor_id=actor_id)
     elif filters.person:
         events = events.none()
     if filters.stage:

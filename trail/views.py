@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coproduce.audit.verify import chain_head, problem_in_words
+from coproduce.text import MAX_BIGINT, parse_bounded_int
 from projects import permissions
 from projects import selectors as project_selectors
 from projects.models import Stage
@@ -27,9 +28,8 @@ def _require(allowed: bool) -> None:
 
 
 def _cursor(value: str | None) -> int | None:
-    if value and value.isdigit() and len(value) < 19:
-        return int(value)
-    return None
+    """A paging cursor (an entry's position): ASCII digits within a bigint, else none."""
+    return parse_bounded_int(value, minimum=0, maximum=MAX_BIGINT)
 
 
 def _with(query: str, **extra: object) -> str:

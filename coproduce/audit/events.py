@@ -123,6 +123,15 @@ _TYPES = (
         N_("Stage or voting closed"),
         N_("Stage '%(stage)s' closed"),
     ),
+    EventType(
+        "stage.schedule_failed",
+        N_(
+            "The set time came for stage '%(stage)s', but it could not be moved: "
+            "please check its dates"
+        ),
+        _T,
+        N_("A set time could not move a stage"),
+    ),
     # People
     EventType(
         "membership.started",
