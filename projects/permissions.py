@@ -82,6 +82,11 @@ def can_create_project(user: User | AnonymousUser) -> bool:
     return user.is_authenticated and user.has_perm("projects.add_project")
 
 
+def role_needs_two_factors(role: str | None) -> bool:
+    """Facilitators and observers see who is in a project: they sign in with two factors."""
+    return role in (Role.FACILITATOR, Role.OBSERVER)
+
+
 def needs_mfa(user: User | AnonymousUser, role: str | None) -> bool:
     """Facilitators and observers must switch on two-factor authentication first."""
-    return role in (Role.FACILITATOR, Role.OBSERVER) and not is_mfa_enabled(user)
+    return role_needs_two_factors(role) and not is_mfa_enabled(user)
