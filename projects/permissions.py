@@ -1,8 +1,10 @@
 """Who may do what in a project, and when: one predicate per action.
 
 A right comes only from the project's role groups (django-guardian group object
-permissions); grants to a single person and superuser status count for nothing
-here, so every member of a project holds exactly the same rights. The stage's
+permissions), and only while the person has a current membership with that role:
+being put into a role group some other way (by hand in the admin) gives nothing,
+and grants to a single person and superuser status count for nothing either, so
+every member of a project holds exactly the same rights. The stage's
 state then says whether a right can be used now: the predicates about proposing,
 commenting and voting in a stage live in `decisions.permissions`.
 """
@@ -11,22 +13,32 @@ from __future__ import annotations
 
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth.models import AnonymousUser
-from guardian.core import ObjectPermissionChecker
 
 from participants.models import User
-from projects.models import Project, ProjectRight, Role
+from projects.models import Membership, Project, ProjectGroupObjectPermission, ProjectRight, Role
 
 _CACHE_ATTRIBUTE = "_project_rights_cache"
 
 
 def project_rights(user: User | AnonymousUser, project: Project) -> frozenset[str]:
-    """Return the codenames the person's role groups hold on the project (cached per user)."""
+    """Return the codenames the person holds on the project (one query, cached per user).
+
+    Those of the role group of their current membership, if they are in that group.
+    """
     if not user.is_authenticated or not user.is_active:
         return frozenset()
     cache: dict[object, frozenset[str]] = user.__dict__.setdefault(_CACHE_ATTRIBUTE, {})
     if project.pk not in cache:
-        checker = ObjectPermissionChecker(user)
-        cache[project.pk] = frozenset(checker.get_group_perms(project))
+        current_roles = Membership.objects.filter(
+            project=project, user=user, left_at__isnull=True
+        ).values("role")
+        codenames = ProjectGroupObjectPermission.objects.filter(
+            content_object=project,
+            group__user=user,
+            group__project_role__project=project,
+            group__project_role__role__in=current_roles,
+        ).values_list("permission__codename", flat=True)
+        cache[project.pk] = frozenset(codenames)
     return cache[project.pk]
 
 
