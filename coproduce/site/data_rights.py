@@ -22,6 +22,7 @@ from django.utils import timezone
 from coproduce.audit.models import AuditEvent
 from coproduce.audit.record import record
 from decisions.models import Ballot, Comment, Participation, Proposal
+from decisions.rules import voting_rules_for
 from decisions.services import voter_key
 from participants.models import User
 from participants.notifications.models import Notification, NotificationPreference
@@ -264,7 +265,7 @@ def _open_ballots(user: User) -> list[dict[str, Any]]:
         {
             "project": keys[ballot.voter_key].project.title,
             "stage": keys[ballot.voter_key].title,
-            "voting_method": keys[ballot.voter_key].voting_method,
+            "voting_method": voting_rules_for(keys[ballot.voter_key]).voting_method,
             "constituency": ballot.constituency,
             "content": ballot.content,
         }
