@@ -20,18 +20,35 @@ from projects.models import Membership, Project, ProjectGroupObjectPermission, P
 _CACHE_ATTRIBUTE = "_project_rights_cache"
 
 
-def project_rights(user: User | AnonymousUser, project: Project) -> frozenset[str]:
+_UNKNOWN = object()
+
+
+def project_rights(
+    user: User | AnonymousUser, project: Project, *, membership: object = _UNKNOWN
+) -> frozenset[str]:
     """Return the codenames the person holds on the project (one query, cached per user).
 
     Those of the role group of their current membership, if they are in that group.
+    A caller that has just read the person's current membership (or found none) passes
+    it, so it is not read twice.
     """
     if not user.is_authenticated or not user.is_active:
         return frozenset()
     cache: dict[object, frozenset[str]] = user.__dict__.setdefault(_CACHE_ATTRIBUTE, {})
     if project.pk not in cache:
-        current_roles = Membership.objects.filter(
-            project=project, user=user, left_at__isnull=True
-        ).values("role")
+        if membership is _UNKNOWN:
+            current_roles: object = Membership.objects.filter(
+                project=project, user=user, left_at__isnull=True
+            ).values("role")
+        elif (
+            isinstance(membership, Membership)
+            and membership.is_current
+            and membership.user_id == user.pk
+            and membership.project_id == project.pk
+        ):
+            current_roles = [membership.role]
+        else:
+            current_roles = []
         codenames = ProjectGroupObjectPermission.objects.filter(
             content_object=project,
             group__user=user,

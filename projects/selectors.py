@@ -41,9 +41,12 @@ def parse_uuid(value: object) -> uuid.UUID:
 def get_project_for_user(user: User, project_id: object) -> ProjectAccess:
     """Return the project if the person may see it; otherwise 404, whether or not it exists."""
     project = Project.objects.filter(pk=parse_uuid(project_id)).first()
-    if project is None or not permissions.can_view_project(user, project):
+    if project is None or not user.is_authenticated:
         raise Http404
     membership = Membership.objects.filter(project=project, user=user, left_at__isnull=True).first()
+    permissions.project_rights(user, project, membership=membership)  # read once, kept
+    if not permissions.can_view_project(user, project):
+        raise Http404
     return ProjectAccess(project=project, membership=membership)
 
 
