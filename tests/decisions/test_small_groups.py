@@ -221,9 +221,11 @@ def test_the_migration_raises_rules_below_3_to_3(project: Project) -> None:
     migration = importlib.import_module(
         "decisions.migrations.0006_smallest_group_shown_raised_to_3"
     )
-    # Rules written before the floor existed (the check is lifted inside this test only,
-    # before anything else is written in it).
+    # Rules written before the floor existed (the check is lifted inside this test only).
     with connection.cursor() as cursor:
+        # The fixture's stages wrote their rules already: check their deferred keys now,
+        # or PostgreSQL will not alter a table with checks still pending.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(
             "ALTER TABLE decisions_votingrules DROP CONSTRAINT smallest_group_shown_at_least_3"
         )
