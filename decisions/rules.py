@@ -7,19 +7,19 @@ from projects.models import Stage
 
 
 def voting_rules_for(stage: Stage) -> VotingRules:
-    """The stage's voting rules, made with the defaults the first time they are needed.
+    """The stage's voting rules: its saved row, or the defaults for its kind.
 
-    A stage's rules row is made lazily (projects do not know how they are voted on), and
-    always before voting opens: opening voting reads them. Safe when two requests make
-    it at once (the stage is the row's primary key). Cached on the stage instance.
+    Projects do not know how they are voted on, so a stage has no rules row until a
+    facilitator sets its rules (`voting_rules_update` saves it). Reading never writes:
+    a stage without a row reads the defaults, unsaved. Cached on the stage instance.
     """
     try:
         return stage.voting_rules
     except VotingRules.DoesNotExist:
         pass
-    rules, _created = VotingRules.objects.get_or_create(
+    rules = VotingRules(
         stage=stage,
-        defaults={"voting_method": DEFAULT_METHOD_FOR_KIND.get(stage.kind, VotingMethod.DOTS)},
+        voting_method=DEFAULT_METHOD_FOR_KIND.get(stage.kind, VotingMethod.DOTS),
     )
     stage.voting_rules = rules
     return rules

@@ -202,8 +202,9 @@ def test_the_form_refuses_a_smallest_group_below_3_kindly_and_keeps_what_was_typ
     assert "would show how each of them voted" in response.text
     assert f'value="{value}"' in response.text
     assert 'value="4"' in response.text  # the dots typed stay
-    assert VotingRules.objects.get(stage=stage).smallest_group_shown == 3
-    assert VotingRules.objects.get(stage=stage).dots_per_member is None
+    in_force = voting_rules_for(Stage.objects.get(pk=stage.pk))  # nothing was saved
+    assert in_force.smallest_group_shown == 3
+    assert in_force.dots_per_member is None
 
 
 def test_the_service_and_the_database_refuse_a_smallest_group_below_3(
@@ -212,7 +213,9 @@ def test_the_service_and_the_database_refuse_a_smallest_group_below_3(
     stage = project.stages.get(position=2)
     with pytest.raises(RuleError, match="3 people or more"):
         services.voting_rules_update(actor=facilitator, stage=stage, smallest_group_shown=1)
-    assert voting_rules_for(stage).smallest_group_shown == 3
+    rules = voting_rules_for(stage)
+    assert rules.smallest_group_shown == 3
+    rules.save()  # a saved row, for the database to refuse its change
     with pytest.raises(IntegrityError), transaction.atomic():
         VotingRules.objects.filter(stage=stage).update(smallest_group_shown=2)
 
@@ -223,17 +226,14 @@ def test_the_migration_raises_rules_below_3_to_3(project: Project) -> None:
     )
     # Rules written before the floor existed (the check is lifted inside this test only).
     with connection.cursor() as cursor:
-        # The fixture's stages wrote their rules already: check their deferred keys now,
-        # or PostgreSQL will not alter a table with checks still pending.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(
             "ALTER TABLE decisions_votingrules DROP CONSTRAINT smallest_group_shown_at_least_3"
         )
     stage = project.stages.get(position=2)
-    voting_rules_for(stage)
+    voting_rules_for(stage).save()
     VotingRules.objects.filter(stage=stage).update(smallest_group_shown=1)
     other = project.stages.get(position=3)
-    voting_rules_for(other)
+    voting_rules_for(other).save()
     VotingRules.objects.filter(stage=other).update(smallest_group_shown=5)
     migration.raise_to_floor(apps, None)
     assert VotingRules.objects.get(stage=stage).smallest_group_shown == 3

@@ -7,6 +7,7 @@ from django.core import mail
 from django.urls import reverse
 
 from coproduce.audit.models import AuditEvent
+from decisions.rules import voting_rules_for
 from participants.models import User
 from projects.models import Invitation, Membership, Project
 from tests.factories import UserFactory
@@ -197,8 +198,9 @@ def test_the_stage_page_says_voting_rules_are_locked_and_the_form_refuses_change
     assert response.status_code == 302
     stage.refresh_from_db()
     assert stage.title == "New title"
-    assert stage.voting_rules.voting_method == "ranking"
-    assert stage.voting_rules.counting == "one_person_one_vote"
+    rules = voting_rules_for(stage)
+    assert rules.voting_method == "ranking"
+    assert rules.counting == "one_person_one_vote"
 
 
 def test_stage_dates_out_of_order_get_a_kind_error(
