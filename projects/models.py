@@ -57,6 +57,8 @@ class Role(models.TextChoices):
     MEMBER = "member", _("Member")
     FACILITATOR = "facilitator", _("Facilitator")
     OBSERVER = "observer", _("Observer")
+    # The NHS manager who holds the budget or authority: responds to the recommendations.
+    SPONSOR = "sponsor", _("Sponsor")
 
 
 class ProjectRight:
@@ -70,6 +72,7 @@ class ProjectRight:
     INVITE = "invite_to_project"
     MODERATE = "moderate_project"
     READ_AUDIT = "read_audit_trail"
+    RESPOND = "respond_in_project"
 
 
 ROLE_RIGHTS: dict[str, tuple[str, ...]] = {
@@ -82,6 +85,7 @@ ROLE_RIGHTS: dict[str, tuple[str, ...]] = {
         ProjectRight.READ_AUDIT,
     ),
     Role.OBSERVER: (ProjectRight.VIEW, ProjectRight.READ_AUDIT),
+    Role.SPONSOR: (ProjectRight.VIEW, ProjectRight.READ_AUDIT, ProjectRight.RESPOND),
 }
 
 
@@ -125,6 +129,7 @@ class Project(models.Model):
             (ProjectRight.INVITE, "Can invite people to the project"),
             (ProjectRight.MODERATE, "Can moderate the project"),
             (ProjectRight.READ_AUDIT, "Can read the project's audit trail"),
+            (ProjectRight.RESPOND, "Can respond to the project's recommendations"),
         ]
 
     def __str__(self) -> str:

@@ -113,5 +113,5 @@ def can_create_project(user: User | AnonymousUser) -> bool:
 
 
 def needs_mfa(user: User | AnonymousUser, role: str | None) -> bool:
-    """Facilitators and observers must switch on two-factor authentication first."""
-    return role in (Role.FACILITATOR, Role.OBSERVER) and not is_mfa_enabled(user)
+    """Facilitators, observers and sponsors must switch on two-factor authentication first."""
+    return role in (Role.FACILITATOR, Role.OBSERVER, Role.SPONSOR) and not is_mfa_enabled(user)

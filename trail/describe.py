@@ -27,6 +27,7 @@ from django.utils.translation import gettext_noop as N_
 
 from coproduce.audit.events import EVENT_TYPES, Audience, names_seen_by
 from coproduce.audit.models import SYSTEM_LABEL
+from delivery.models import ActionStatus, Answer
 
 # Every action whose events could tie a vote to a person by time or order.
 BALLOT_PREFIX = "ballot."
@@ -111,11 +112,13 @@ ROLE_WITH_ARTICLE = {
     "member": N_("a member"),
     "facilitator": N_("a facilitator"),
     "observer": N_("an observer"),
+    "sponsor": N_("a sponsor"),
 }
 ROLE_CAPITALISED = {
     "member": N_("A member"),
     "facilitator": N_("A facilitator"),
     "observer": N_("An observer"),
+    "sponsor": N_("A sponsor"),
 }
 FIELD_NAMES = {
     "title": N_("name"),
@@ -165,6 +168,7 @@ ACTION_GROUPS: dict[str, tuple[Any, tuple[str, ...]]] = {
     "proposals": (gettext_lazy("Proposals and comments"), ("proposal.", "proposals.", "comment.")),
     "votes": (gettext_lazy("Votes (a count for each day)"), (BALLOT_PREFIX,)),
     "decisions": (gettext_lazy("Decision records"), ("decision.",)),
+    "delivery": (gettext_lazy("Delivery: responses and actions"), ("delivery.",)),
     "record": (gettext_lazy("Exports of this record"), ("trail.",)),
 }
 # One kind of entry to filter by: each event type the registry offers in the filter.
@@ -363,6 +367,30 @@ def _verified(event: EventLike, context: DescribeContext) -> Sentence:
     return context.words(_registered("trail.verified")), {}
 
 
+def _delivery_word(value: Any) -> str:
+    """A status, an answer or a date of a delivery event, in words."""
+    text = str(value or "")
+    for choices in (ActionStatus, Answer):
+        if text in choices.values:
+            return str(choices(text).label).lower()
+    return text or "-"
+
+
+def _delivery_values(event: EventLike, words: Words) -> dict[str, Any]:
+    """Before and after (a status or a date), the answer and the count of a delivery event."""
+    details = _details(event)
+    pair = details.get("status") or details.get("due_on") or ["", ""]
+    before, after = ([*pair, "", ""])[:2] if isinstance(pair, list) else ("", "")
+    return {
+        "before": _delivery_word(before),
+        "after": _delivery_word(after),
+        "answer": _delivery_word(details.get("answer")),
+        "count": details.get("count", "?"),
+    }
+
+
+DELIVERY_PREFIX = "delivery."
+
 # What a sentence of the registry needs from an event's details, beyond actor and stage.
 _EXTRAS: dict[str, Callable[[EventLike, Words], dict[str, Any]]] = {
     "stage.moved": _position,
@@ -376,6 +404,7 @@ _EXTRAS: dict[str, Callable[[EventLike, Words], dict[str, Any]]] = {
     "retention.invitation_addresses_removed": _count,
     "retention.participation_deleted": _count,
     "retention.notifications_deleted": _count,
+    **{name: _delivery_values for name in EVENT_TYPES if name.startswith(DELIVERY_PREFIX)},
 }
 # Events whose line varies with what happened (a variant of the registry's sentence).
 _VARIANTS: dict[str, Writer] = {
@@ -461,7 +490,11 @@ def _link(event: EventLike, context: DescribeContext, has_stage_link: bool) -> P
 
 
 def _changes(event: EventLike, words: Words) -> tuple[tuple[str, str, str], ...]:
-    """The before and after values a stage's settings change kept."""
+    """The before and after values a stage's settings change (or a delivery change) kept."""
+    if event.action in ("delivery.action_status_changed", "delivery.response_due_set"):
+        values = _delivery_values(event, words)
+        label = words(N_("Status") if "status" in _details(event) else N_("Due by"))
+        return ((label, values["before"], values["after"]),)
     if event.action != "stage.updated":
         return ()
     rows = []
@@ -534,6 +567,8 @@ def _member_sentence(event: EventLike, context: DescribeContext) -> Sentence:
         if details.get("from") == "voting":
             return words(N_("Voting closed on '%(stage)s'")), {}
         return words(N_("Stage '%(stage)s' closed")), {}
+    if event.action.startswith(DELIVERY_PREFIX) and event.action in _MEMBER_MESSAGES:
+        return words(_MEMBER_MESSAGES[event.action]), _delivery_values(event, words)
     if event.action in _MEMBER_MESSAGES:
         message = _MEMBER_MESSAGES[event.action]
         return words(message), someone if "%(someone)s" in message else {}

@@ -22,6 +22,10 @@ class Kind(models.TextChoices):
     REPLY = "reply", _("Someone replies to your proposal or comment")
     PROPOSAL_MODERATED = "proposal_moderated", _("A proposal of yours is hidden or combined")
     TRAIL_CHECKED = "trail_checked", _("The nightly check of a project's audit trail (observers)")
+    RESPONSE_PUBLISHED = "response_published", _("The organisation responds to a recommendation")
+    RESPONSE_DUE = "response_due", _("Reminders that a response is due (sponsors)")
+    ACTION_ASSIGNED = "action_assigned", _("A delivery action is given to you")
+    ACTION_DUE = "action_due", _("Reminders that an action of yours is due or overdue")
 
 
 class Delivery(models.TextChoices):
