@@ -380,6 +380,7 @@ DECISION_WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
     ),
 }
 
+
 def _delivery_start(cast: Cast, answer: str = "accepted"):  # type: ignore[no-untyped-def]
     """A closed vote's first recommendation, a sponsor, and (unless None) a response."""
     from tests.delivery import helpers
@@ -415,7 +416,7 @@ DELIVERY_WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
         {"delivery.recommendations_created"},
     ),
     "recommendations_sweep": (
-        lambda c: (lambda r=_delivery_record(c): delivery.services.recommendations_sweep()),
+        lambda c: lambda r=_delivery_record(c): delivery.services.recommendations_sweep(),
         {"delivery.recommendations_created"},
     ),
     "response_due_set": (
