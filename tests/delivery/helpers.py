@@ -28,14 +28,19 @@ def add_sponsor(project: Project, email: str = "sponsor@example.org") -> User:
 
 
 def closed_vote(
-    project: Project, facilitator: User, voters: list[User], titles: tuple[str, ...] = OPTION_TITLES
+    project: Project,
+    facilitator: User,
+    voters: list[User],
+    titles: tuple[str, ...] = OPTION_TITLES,
+    author: User | None = None,
 ) -> DecisionRecord:
     """Hold a dots vote in the project's second stage where every option gets a dot."""
+    author = author or voters[0]
     stage = project.stages.get(position=2)
     decision_services.voting_rules_update(actor=facilitator, stage=stage, voting_method="dots")
     stage = project_services.stage_transition(actor=facilitator, stage=stage, to_state="open")
     options = [
-        decision_services.proposal_create(actor=voters[0], stage=stage, title=title, body="Why")
+        decision_services.proposal_create(actor=author, stage=stage, title=title, body="Why")
         for title in titles
     ]
     stage = project_services.stage_transition(actor=facilitator, stage=stage, to_state="voting")
