@@ -281,3 +281,22 @@ def test_the_delivery_pages_stay_flat_as_actions_grow(
     assert Action.objects.count() == 200
     many = [_queries(client, url) for url in urls]
     assert many == few
+
+
+def test_the_owners_data_download_holds_their_actions_and_updates(
+    client, project: Project, state, carer_member: User
+) -> None:
+    import io
+    import json
+    import zipfile
+
+    helpers.services.action_update_post(
+        actor=carer_member, action=helpers.fresh_action(state["action"]), text="Rota drafted"
+    )
+    client.force_login(carer_member)
+    response = client.post(reverse("your_data_download"))
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    actions = json.loads(archive.read("delivery_actions.json"))
+    assert [(row["title"], row["you_own_it"]) for row in actions] == [(state["action"].title, True)]
+    updates = json.loads(archive.read("delivery_updates.json"))
+    assert [row["text"] for row in updates] == ["Rota drafted"]
