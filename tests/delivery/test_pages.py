@@ -300,3 +300,13 @@ def test_the_owners_data_download_holds_their_actions_and_updates(
     assert [(row["title"], row["you_own_it"]) for row in actions] == [(state["action"].title, True)]
     updates = json.loads(archive.read("delivery_updates.json"))
     assert [row["text"] for row in updates] == ["Rota drafted"]
+
+
+def test_the_delivery_stage_page_shows_progress(
+    client, project: Project, state, lived_experience_member: User
+) -> None:
+    delivery_stage = project.stages.get(kind="delivery")
+    client.force_login(lived_experience_member)
+    page = client.get(delivery_stage.get_absolute_url()).content.decode()
+    assert "0 of 1 action done" in page
+    assert reverse("delivery:overview", kwargs={"project_id": project.pk}) in page
