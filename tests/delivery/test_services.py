@@ -442,3 +442,61 @@ def test_the_trail_says_what_changed_in_plain_words(
     )
     made = AuditEvent.objects.get(action="delivery.recommendations_created")
     assert "3 recommendation(s) made from the decision for" in describe(made, context).text
+
+
+def test_every_constituency_holds_the_same_delivery_rights(
+    project: Project, recs: list[Recommendation], sponsor: User, members: list[User]
+) -> None:
+    from delivery import permissions
+    from projects.models import ProjectRoleGroup
+    from projects.permissions import project_rights
+
+    accepted = helpers.respond(sponsor, recs[0], "accepted")
+    action = helpers.confirmed_action(sponsor, recs[0], sponsor)
+
+    def answers(person: User) -> tuple[bool, ...]:
+        return (
+            permissions.can_see_delivery(person, project),
+            permissions.can_respond(person, project),
+            permissions.can_set_response_due(person, project),
+            permissions.can_comment_on_recommendation(person, project, accepted),
+            permissions.can_propose_action(person, project, accepted),
+            permissions.can_confirm_actions(person, project),
+            permissions.can_change_action_status(person, project, action),
+            permissions.can_post_update(person, project, action),
+            permissions.can_comment_on_action(person, project),
+        )
+
+    people = [User.objects.get(pk=member.pk) for member in members]
+    assert len({answers(person) for person in people}) == 1
+    assert answers(people[0]) == (True, False, False, False, True, False, False, False, True)
+    sponsor_group = ProjectRoleGroup.objects.get(project=project, role="sponsor").group
+    assert sponsor.groups.filter(pk=sponsor_group.pk).exists()
+    assert project_rights(User.objects.get(pk=sponsor.pk), project) == {
+        "view_project",
+        "read_audit_trail",
+        "respond_in_project",
+    }
+
+
+def test_the_migration_gives_older_projects_a_sponsor_group(project: Project) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    from projects.models import ProjectGroupObjectPermission, ProjectRoleGroup
+
+    migration = importlib.import_module(
+        "projects.migrations.0009_sponsor_groups_for_existing_projects"
+    )
+    # A project made before sponsors existed had no sponsor group.
+    ProjectRoleGroup.objects.get(project=project, role="sponsor").group.delete()
+    migration.add_sponsor_groups(apps, None)
+    migration.add_sponsor_groups(apps, None)  # again: nothing more
+    group = ProjectRoleGroup.objects.get(project=project, role="sponsor").group
+    rights = ProjectGroupObjectPermission.objects.filter(group=group, content_object=project)
+    assert sorted(rights.values_list("permission__codename", flat=True)) == [
+        "read_audit_trail",
+        "respond_in_project",
+        "view_project",
+    ]
