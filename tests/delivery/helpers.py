@@ -33,10 +33,14 @@ def closed_vote(
     voters: list[User],
     titles: tuple[str, ...] = OPTION_TITLES,
     author: User | None = None,
+    position: int = 2,
 ) -> DecisionRecord:
-    """Hold a dots vote in the project's second stage where every option gets a dot."""
+    """Hold a dots vote in the project's stage at `position` (the second: "What matters
+    most?") where every option gets a dot."""
     author = author or voters[0]
-    stage = project.stages.get(position=2)
+    stage = project.stages.get(position=position)
+    if not stage.has_vote:
+        stage = project_services.stage_update(actor=facilitator, stage=stage, has_vote=True)
     decision_services.voting_rules_update(actor=facilitator, stage=stage, voting_method="dots")
     stage = project_services.stage_transition(actor=facilitator, stage=stage, to_state="open")
     options = [
@@ -56,9 +60,13 @@ def closed_vote(
 
 
 def recommendations(
-    project: Project, facilitator: User, voters: list[User], titles: tuple[str, ...] = OPTION_TITLES
+    project: Project,
+    facilitator: User,
+    voters: list[User],
+    titles: tuple[str, ...] = OPTION_TITLES,
+    position: int = 2,
 ) -> list[Recommendation]:
-    record = closed_vote(project, facilitator, voters, titles)
+    record = closed_vote(project, facilitator, voters, titles, position=position)
     return list(services.recommendations_from_decision(record=record))
 
 
