@@ -57,6 +57,18 @@ def can_comment_on_recommendation(
     )
 
 
+def can_take_back(user: Person, project: Project, response: Response | None) -> bool:
+    """A facilitator takes a declined or partly accepted recommendation back to the group:
+    its proposal is carried forward into a later stage (decisions' carry-forward page,
+    which checks its own rules)."""
+    return (
+        project_permissions.is_active(project)
+        and _right(user, project, ProjectRight.CONFIGURE)
+        and response is not None
+        and response.discussed
+    )
+
+
 def can_propose_action(user: Person, project: Project, response: Response | None) -> bool:
     """Anyone who proposes in the project, and those who run delivery, propose actions on a
     recommendation the organisation accepted (in full or in part)."""

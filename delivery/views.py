@@ -89,6 +89,7 @@ def recommendation(
             "can_respond": permissions.can_respond(user, project),
             "can_set_due": permissions.can_set_response_due(user, project),
             "can_propose_action": permissions.can_propose_action(user, project, found.current),
+            "can_take_back": permissions.can_take_back(user, project, found.current),
         },
     )
 

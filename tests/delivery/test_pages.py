@@ -310,3 +310,27 @@ def test_the_delivery_stage_page_shows_progress(
     page = client.get(delivery_stage.get_absolute_url()).content.decode()
     assert "0 of 1 action done" in page
     assert reverse("delivery:overview", kwargs={"project_id": project.pk}) in page
+
+
+def test_the_facilitator_takes_a_declined_recommendation_back_to_the_group(
+    client, project: Project, state, facilitator: User, carer_member: User
+) -> None:
+    from decisions.models import Proposal
+    from tests.conftest import force_login_with_two_factors
+
+    declined = state["declined"]
+    force_login_with_two_factors(client, facilitator)
+    page = client.get(declined.get_absolute_url()).content.decode()
+    link = reverse(
+        "decisions:carry_forward",
+        kwargs={"project_id": project.pk, "stage_id": declined.record.stage_id},
+    )
+    assert f"{link}?proposal={declined.proposal_id}" in page
+    form = client.get(f"{link}?proposal={declined.proposal_id}").content.decode()
+    assert re.search(rf'value="{declined.proposal_id}"[^>]*checked', form)
+    later = project.stages.get(position=3)
+    response = client.post(link, {"to_stage": str(later.pk), "proposals": [declined.proposal_id]})
+    assert response.status_code == 302
+    assert Proposal.objects.get(stage=later).carried_from_id == declined.proposal_id
+    client.force_login(carer_member)  # members do not get the link
+    assert link not in client.get(declined.get_absolute_url()).content.decode()
