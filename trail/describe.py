@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, gettext_lazy, ngettext
@@ -88,6 +89,7 @@ class DescribeContext:
     project_url: str = ""
     stages: Mapping[str, Place] = field(default_factory=dict)
     proposal_urls: Mapping[str, str] = field(default_factory=dict)
+    project_id: str = ""  # for the addresses of delivery's recommendations and actions
     words: Words = field(default_factory=Words)
     lines: dict[tuple[str, str, int | None], str] = field(default_factory=dict)
     # Erased people's names now ("Former member N"), by user id and by membership id:
@@ -466,6 +468,30 @@ def _render(template: str, values: dict[str, Any], stage: Place | None) -> tuple
     return text, html
 
 
+def _delivery_link(event: EventLike, context: DescribeContext) -> Place | None:
+    """A delivery event leads to its recommendation or action (never removed: their
+    addresses are made from the ids the event kept, without reading the database)."""
+    if not context.project_id or not event.action.startswith(DELIVERY_PREFIX):
+        return None
+    details = _details(event)
+    action_id = event.object_id if event.object_type == "action" else details.get("action")
+    if action_id:
+        url = reverse(
+            "delivery:action", kwargs={"project_id": context.project_id, "action_id": action_id}
+        )
+        return Place(context.words(N_("Open the action")), url)
+    recommendation_id = (
+        event.object_id if event.object_type == "recommendation" else details.get("recommendation")
+    )
+    if recommendation_id:
+        url = reverse(
+            "delivery:recommendation",
+            kwargs={"project_id": context.project_id, "recommendation_id": recommendation_id},
+        )
+        return Place(context.words(N_("Open the recommendation")), url)
+    return None
+
+
 def _link(event: EventLike, context: DescribeContext, has_stage_link: bool) -> Place | None:
     """Where the event leads: its proposal, the project, or the stage it happened in."""
     words = context.words
@@ -480,6 +506,9 @@ def _link(event: EventLike, context: DescribeContext, has_stage_link: bool) -> P
             return Place(words(N_("Open the proposal")), url)
     if event.object_type == "project" and context.project_url:
         return Place(words(N_("Open the project")), context.project_url)
+    delivery_place = _delivery_link(event, context)
+    if delivery_place is not None:
+        return delivery_place
     if not has_stage_link:
         place = context.stages.get(stage_ref(event))
         if place is not None:

@@ -500,3 +500,18 @@ def test_the_migration_gives_older_projects_a_sponsor_group(project: Project) ->
         "respond_in_project",
         "view_project",
     ]
+
+
+def test_the_trail_links_delivery_events_to_their_pages(
+    recs: list[Recommendation], sponsor: User, carer_member: User
+) -> None:
+    helpers.respond(sponsor, recs[0], "accepted")
+    action = helpers.confirmed_action(sponsor, recs[0], carer_member)
+    services.action_comment_create(
+        actor=carer_member, action=helpers.fresh_action(action), body="Good"
+    )
+    context = DescribeContext(project_id=str(recs[0].project_id))
+    responded = describe(AuditEvent.objects.get(action="delivery.response_written"), context)
+    assert responded.link.url == recs[0].get_absolute_url()
+    commented = describe(AuditEvent.objects.get(action="delivery.comment_created"), context)
+    assert commented.link.url == action.get_absolute_url()
