@@ -24,6 +24,10 @@ class Kind(models.TextChoices):
     TRAIL_CHECKED = "trail_checked", _("The nightly check of a project's audit trail (observers)")
     RESPONSE_PUBLISHED = "response_published", _("The organisation responds to a recommendation")
     RESPONSE_DUE = "response_due", _("Reminders that a response is due (sponsors)")
+    ACTION_PROPOSED = (
+        "action_proposed",
+        _("An action waits for confirmation (facilitators, sponsors)"),
+    )
     ACTION_ASSIGNED = "action_assigned", _("A delivery action is given to you")
     ACTION_DUE = "action_due", _("Reminders that an action of yours is due or overdue")
 

@@ -257,6 +257,13 @@ def test_a_member_proposes_and_the_sponsor_confirms(
         )
         assert not proposed.confirmed
     assert not Notification.objects.filter(kind="action_assigned").exists()
+    waiting = Notification.objects.filter(
+        kind="action_proposed", key__startswith=f"action_proposed:{proposed.pk}"
+    )
+    assert set(waiting.values_list("recipient__email", flat=True)) == {
+        "facilitator@example.org",
+        "sponsor@example.org",
+    }
     with pytest.raises(RightsError):
         services.action_confirm(actor=members[0], action=helpers.fresh_action(proposed))
     confirmed = services.action_confirm(actor=sponsor, action=helpers.fresh_action(proposed))
