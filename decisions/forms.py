@@ -187,6 +187,47 @@ class BallotForm(forms.Form):
         return raw
 
 
+class HelpedBallotForm(BallotForm):
+    """A facilitator records the vote of a member who asked them to. It never shows the
+    member's earlier vote: the facilitator sees only what the member tells them now."""
+
+    def __init__(
+        self,
+        *args: object,
+        members: list[tuple[str, str]],
+        how_choices: tuple[tuple[str, str], ...],
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        helper_fields = {
+            "member": forms.ChoiceField(
+                label=_("Which member asked you to record their vote?"),
+                choices=[("", _("Choose a member")), *members],
+                error_messages={"required": _("Choose the member whose vote this is.")},
+            ),
+            "how": forms.ChoiceField(
+                label=_("How did they ask?"),
+                choices=how_choices,
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Say how the member asked you.")},
+            ),
+            "member_asked": forms.BooleanField(
+                label=_(
+                    "The member asked me to record this vote for them, and these are their "
+                    "own choices"
+                ),
+                error_messages={
+                    "required": _(
+                        "Record a vote for a member only when they ask you to: tick the box "
+                        "to confirm."
+                    )
+                },
+            ),
+        }
+        # Who and how first, then the member's choices.
+        self.fields = {**helper_fields, **self.fields}
+
+
 class DecisionNoteForm(PlainTextFormMixin, forms.ModelForm):
     class Meta:
         model = DecisionNote

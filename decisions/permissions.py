@@ -49,6 +49,27 @@ def can_vote(user: Person, stage: Stage) -> bool:
     )
 
 
+def can_record_vote_with_help(user: Person, stage: Stage) -> bool:
+    """Facilitators record a vote for a member who asks (by phone, on paper, in a meeting)
+    while voting is open; they never vote themselves."""
+    return (
+        project_permissions.is_active(stage.project)
+        and project_permissions.has_right(user, stage.project, ProjectRight.RECORD_WITH_HELP)
+        and stage.state == Stage.State.VOTING
+        and stage.has_vote
+    )
+
+
+def can_print_ballot_paper(user: Person, stage: Stage) -> bool:
+    """Facilitators print a stage's ballot paper for members who vote on paper, once the
+    proposals are known (the stage is open) and until voting closes."""
+    return (
+        project_permissions.has_right(user, stage.project, ProjectRight.RECORD_WITH_HELP)
+        and stage.has_vote
+        and stage.state in (Stage.State.OPEN, Stage.State.VOTING)
+    )
+
+
 def can_change_voting_rules(user: Person, stage: Stage) -> bool:
     """Facilitators set the vote's rules until voting opens; then they are fixed."""
     return (

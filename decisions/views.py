@@ -27,7 +27,7 @@ from decisions.forms import (
     ReasonForm,
     VotingRulesForm,
 )
-from decisions.models import Comment, Proposal
+from decisions.models import Comment, Participation, Proposal
 from decisions.results import dots_rules
 from projects import permissions as project_permissions
 from projects.access import StageContext, stage_page
@@ -400,6 +400,8 @@ def stage_detail(request: HttpRequest, context: StageContext) -> HttpResponse:
             "can_propose": permissions.can_propose(user, stage),
             "can_comment": permissions.can_comment_in_stage(user, stage),
             "can_vote": permissions.can_vote(user, stage),
+            "can_record_with_help": permissions.can_record_vote_with_help(user, stage),
+            "can_print_ballot_paper": permissions.can_print_ballot_paper(user, stage),
             "next_states": _next_states(stage),
         },
     )
@@ -482,6 +484,11 @@ def ballot(request: HttpRequest, context: StageContext) -> HttpResponse:
             "options": options,
             "dots": dots,
             "has_voted": has_voted,
+            # Who took part is not secret: a vote recorded by a facilitator is marked so.
+            "recorded_with_help": has_voted
+            and Participation.objects.filter(
+                stage=stage, user=request.user, with_help=True
+            ).exists(),
         },
     )
 

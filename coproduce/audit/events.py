@@ -211,6 +211,14 @@ _TYPES = (
         Audience.COUNTS_ONLY,
         plural=N_("%(count)s members voted in '%(stage)s'"),
     ),
+    # A vote recorded by a facilitator for a member who asked (by phone, on paper, in a
+    # meeting): which member and how are in the details, never what was voted.
+    EventType(
+        "ballot.cast_with_help",
+        N_("Vote recorded with help by %(actor)s in '%(stage)s', at a member's request"),
+        _T,
+        N_("Vote recorded with help"),
+    ),
     # Sealing: the secret ballots rewritten at close, so nothing stored links one to a person.
     EventType(
         "ballots.sealed",

@@ -16,7 +16,9 @@ from __future__ import annotations
 from coproduce.errors import RightsError, RuleError
 from decisions.rules import voting_rules_for
 from decisions.services.ballots import (
+    HowAsked,
     ballot_cast,
+    ballot_cast_with_help,
     own_ballot,
     stage_options,
     validate_ballot,
@@ -44,9 +46,11 @@ from decisions.services.schedule import stages_advance
 from decisions.services.voting import voting_rules_update
 
 __all__ = [
+    "HowAsked",
     "RightsError",
     "RuleError",
     "ballot_cast",
+    "ballot_cast_with_help",
     "comment_create",
     "comment_delete",
     "comment_hide",

@@ -339,6 +339,19 @@ DECISION_WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
         ),
         {"ballot.cast"},
     ),
+    "ballot_cast_with_help": (
+        lambda c: (
+            lambda s=_voting_stage(c): decisions.services.ballot_cast_with_help(
+                actor=c.facilitator,
+                member=c.member,
+                stage=s,
+                raw={str(decisions.services.stage_options(s)[0].pk): 1},
+                how="phone",
+                member_asked=True,
+            )
+        ),
+        {"ballot.cast_with_help"},
+    ),
     "voting_rules_update": (
         lambda c: (
             lambda s=_first_stage(c): decisions.services.voting_rules_update(
