@@ -187,6 +187,38 @@ class BallotForm(forms.Form):
         return raw
 
 
+def helper_fields(
+    *, members: list[tuple[str, str]], how_choices: tuple[tuple[str, str], ...], what: str
+) -> dict[str, forms.Field]:
+    """Who asked a facilitator to record something for them, how, and that they did."""
+    return {
+        "member": forms.ChoiceField(
+            label=_("Which member asked you?"),
+            choices=[("", _("Choose a member")), *members],
+            error_messages={"required": _("Choose the member who asked you.")},
+        ),
+        "how": forms.ChoiceField(
+            label=_("How did they ask?"),
+            choices=how_choices,
+            widget=forms.RadioSelect,
+            error_messages={"required": _("Say how the member asked you.")},
+        ),
+        "member_asked": forms.BooleanField(
+            label=_(
+                "The member asked me to record this %(what)s for them, and it is in their "
+                "own words or their own choices"
+            )
+            % {"what": what},
+            error_messages={
+                "required": _(
+                    "Record something for a member only when they ask you to: tick the box "
+                    "to confirm."
+                )
+            },
+        ),
+    }
+
+
 class HelpedBallotForm(BallotForm):
     """A facilitator records the vote of a member who asked them to. It never shows the
     member's earlier vote: the facilitator sees only what the member tells them now."""
@@ -199,33 +231,42 @@ class HelpedBallotForm(BallotForm):
         **kwargs: object,
     ) -> None:
         super().__init__(*args, **kwargs)
-        helper_fields = {
-            "member": forms.ChoiceField(
-                label=_("Which member asked you to record their vote?"),
-                choices=[("", _("Choose a member")), *members],
-                error_messages={"required": _("Choose the member whose vote this is.")},
-            ),
-            "how": forms.ChoiceField(
-                label=_("How did they ask?"),
-                choices=how_choices,
-                widget=forms.RadioSelect,
-                error_messages={"required": _("Say how the member asked you.")},
-            ),
-            "member_asked": forms.BooleanField(
-                label=_(
-                    "The member asked me to record this vote for them, and these are their "
-                    "own choices"
-                ),
-                error_messages={
-                    "required": _(
-                        "Record a vote for a member only when they ask you to: tick the box "
-                        "to confirm."
-                    )
-                },
-            ),
-        }
         # Who and how first, then the member's choices.
-        self.fields = {**helper_fields, **self.fields}
+        helper = helper_fields(members=members, how_choices=how_choices, what=_("vote"))
+        self.fields = {**helper, **self.fields}
+
+
+class HelpedProposalForm(ProposalForm):
+    """A facilitator adds a proposal for a member who asked them to, in their words."""
+
+    def __init__(
+        self,
+        *args: object,
+        members: list[tuple[str, str]],
+        how_choices: tuple[tuple[str, str], ...],
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        helper = helper_fields(members=members, how_choices=how_choices, what=_("proposal"))
+        self.fields = {**helper, **self.fields}
+        self.fields["body"].label = _("The member's proposal")
+        self.fields["body"].help_text = _("What they suggest and why, in their own words.")
+
+
+class HelpedCommentForm(CommentForm):
+    """A facilitator adds a comment for a member who asked them to, in their words."""
+
+    def __init__(
+        self,
+        *args: object,
+        members: list[tuple[str, str]],
+        how_choices: tuple[tuple[str, str], ...],
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        helper = helper_fields(members=members, how_choices=how_choices, what=_("comment"))
+        self.fields = {**helper, **self.fields}
+        self.fields["body"].label = _("The member's comment")
 
 
 class DecisionNoteForm(PlainTextFormMixin, forms.ModelForm):

@@ -21,6 +21,16 @@ urlpatterns = [
     path(_stage + "vote/recorded/", views.ballot_recorded, name="ballot_recorded"),
     path(_stage + "vote/with-help/", views_with_help.ballot_with_help, name="ballot_with_help"),
     path(_stage + "vote/paper/", views_with_help.ballot_paper, name="ballot_paper"),
+    path(
+        _stage + "proposals/new/with-help/",
+        views_with_help.proposal_with_help,
+        name="proposal_with_help",
+    ),
+    path(
+        _proposal + "comments/new/with-help/",
+        views_with_help.comment_with_help,
+        name="comment_with_help",
+    ),
     path(_stage + "close-voting/", views.voting_close, name="voting_close"),
     path(_stage + "decision/", views.decision, name="decision"),
     path(_stage + "decision/note/", views.decision_note, name="decision_note"),

@@ -1,5 +1,6 @@
 """Taking part with help: a facilitator records the vote of a member who asked them to
-(by phone, on paper, in a meeting), and prints a stage's ballot paper."""
+(by phone, on paper, in a meeting) or their proposal or comment, and prints a stage's
+ballot paper."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from coproduce.errors import RuleError
 from decisions import counting, permissions, selectors, services
-from decisions.forms import HelpedBallotForm
+from decisions.forms import HelpedBallotForm, HelpedCommentForm, HelpedProposalForm
 from decisions.results import dots_rules
 from participants.models import User
 from projects.access import StageContext, stage_page
@@ -41,10 +42,8 @@ def ballot_with_help(request: HttpRequest, context: StageContext) -> HttpRespons
         how_choices=services.HowAsked.CHOICES,
     )
     if request.method == "POST" and form.is_valid():
-        member = User.objects.filter(pk=form.cleaned_data["member"]).first()
+        member = _member(form.cleaned_data["member"])
         try:
-            if member is None:
-                raise RuleError(_("That person is not a member who can vote in this stage."))
             services.ballot_cast_with_help(
                 actor=request.user,
                 member=member,
@@ -70,6 +69,106 @@ def ballot_with_help(request: HttpRequest, context: StageContext) -> HttpRespons
         request,
         "decisions/ballot_with_help.html",
         {"project": context.project, "stage": stage, "form": form, "dots": dots},
+    )
+
+
+def _member(user_id: str) -> User:
+    """The member chosen in the form (the form's choices are the project's members)."""
+    return User.objects.get(pk=user_id)
+
+
+@stage_page
+@require_http_methods(["GET", "POST"])
+def proposal_with_help(request: HttpRequest, context: StageContext) -> HttpResponse:
+    """Add a proposal for a member who asked: it is theirs, recorded with help."""
+    stage = context.stage
+    _require(permissions.can_record_proposal_with_help(request.user, stage))
+    form = HelpedProposalForm(
+        request.POST or None,
+        members=selectors.voting_members(stage),
+        how_choices=services.HowAsked.CHOICES,
+    )
+    if request.method == "POST" and form.is_valid():
+        member = _member(form.cleaned_data["member"])
+        try:
+            proposal = services.proposal_create_with_help(
+                actor=request.user,
+                member=member,
+                stage=stage,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                how=form.cleaned_data["how"],
+                member_asked=form.cleaned_data["member_asked"],
+            )
+        except RuleError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("The proposal is added for %(member)s, and they are told.")
+                % {"member": member.display_name},
+            )
+            return redirect(proposal)
+    return render(
+        request,
+        "decisions/with_help_form.html",
+        {
+            "project": context.project,
+            "stage": stage,
+            "form": form,
+            "heading": _("Add a proposal for a member"),
+            "button": _("Add this member's proposal"),
+            "back": stage.get_absolute_url(),
+        },
+    )
+
+
+@stage_page
+@require_http_methods(["GET", "POST"])
+def comment_with_help(
+    request: HttpRequest, context: StageContext, proposal_id: str
+) -> HttpResponse:
+    """Add a comment for a member who asked: it is theirs, recorded with help."""
+    stage = context.stage
+    proposal = selectors.get_proposal(stage, proposal_id)
+    _require(permissions.can_record_comment_with_help(request.user, proposal))
+    form = HelpedCommentForm(
+        request.POST or None,
+        members=selectors.voting_members(stage),
+        how_choices=services.HowAsked.CHOICES,
+    )
+    if request.method == "POST" and form.is_valid():
+        member = _member(form.cleaned_data["member"])
+        try:
+            services.comment_create_with_help(
+                actor=request.user,
+                member=member,
+                proposal=proposal,
+                body=form.cleaned_data["body"],
+                how=form.cleaned_data["how"],
+                member_asked=form.cleaned_data["member_asked"],
+            )
+        except RuleError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("The comment is added for %(member)s, and they are told.")
+                % {"member": member.display_name},
+            )
+            return redirect(f"{proposal.get_absolute_url()}#comments")
+    return render(
+        request,
+        "decisions/with_help_form.html",
+        {
+            "project": context.project,
+            "stage": stage,
+            "proposal": proposal,
+            "form": form,
+            "heading": _("Add a comment for a member"),
+            "button": _("Add this member's comment"),
+            "back": proposal.get_absolute_url(),
+        },
     )
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 from coproduce.errors import RightsError, RuleError
 from decisions.rules import voting_rules_for
 from decisions.services.ballots import (
-    HowAsked,
     ballot_cast,
     ballot_cast_with_help,
     own_ballot,
@@ -31,10 +30,12 @@ from decisions.services.decisions import (
 )
 from decisions.services.proposals import (
     comment_create,
+    comment_create_with_help,
     comment_delete,
     comment_hide,
     comment_update,
     proposal_create,
+    proposal_create_with_help,
     proposal_hide,
     proposal_merge,
     proposal_update,
@@ -44,6 +45,7 @@ from decisions.services.proposals import (
 from decisions.services.retention import participations_delete_after_close
 from decisions.services.schedule import stages_advance
 from decisions.services.voting import voting_rules_update
+from decisions.services.with_help import HowAsked
 
 __all__ = [
     "HowAsked",
@@ -52,6 +54,7 @@ __all__ = [
     "ballot_cast",
     "ballot_cast_with_help",
     "comment_create",
+    "comment_create_with_help",
     "comment_delete",
     "comment_hide",
     "comment_update",
@@ -60,6 +63,7 @@ __all__ = [
     "own_ballot",
     "participations_delete_after_close",
     "proposal_create",
+    "proposal_create_with_help",
     "proposal_hide",
     "proposal_merge",
     "proposal_update",

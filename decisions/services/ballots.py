@@ -21,6 +21,7 @@ from decisions import notify as decisions_notify
 from decisions.models import Ballot, Participation, Proposal, VotingMethod
 from decisions.results import dots_rules
 from decisions.rules import voting_rules_for
+from decisions.services.with_help import _check_request
 from participants.models import User
 from projects.models import Membership, Role, Stage
 
@@ -122,21 +123,6 @@ def _cast_sql(*, with_help: bool) -> str:
     )
 
 
-class HowAsked:
-    """How a member asked a facilitator to record something for them."""
-
-    PHONE = "phone"
-    PAPER = "paper"
-    MEETING = "meeting"
-    OTHER = "other"
-    CHOICES = (
-        (PHONE, _("By phone")),
-        (PAPER, _("On a paper ballot")),
-        (MEETING, _("In a meeting")),
-        (OTHER, _("Another way (for example, by letter or through a supporter)")),
-    )
-
-
 def ballot_cast(
     *,
     actor: User,
@@ -175,12 +161,7 @@ def ballot_cast_with_help(
     """
     if not permissions.can_record_vote_with_help(actor, stage):
         raise RightsError("You cannot record votes for members here.")
-    if not member_asked:
-        raise RuleError(
-            _("Record a vote for a member only when they ask you to: tick the box to confirm.")
-        )
-    if how not in {choice for choice, _label in HowAsked.CHOICES}:
-        raise RuleError(_("Say how the member asked you to record their vote."))
+    _check_request(how=how, member_asked=member_asked)
     if not permissions.can_vote(member, stage):
         raise RuleError(_("That person is not a member who can vote in this stage."))
     return _cast(voter=member, stage=stage, raw=raw, options=options, helper=actor, how=how)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from coproduce.audit.models import AuditEvent
 from coproduce.errors import RightsError, RuleError
 from decisions import services
-from decisions.models import Ballot, Participation
+from decisions.models import Ballot, Comment, Participation, Proposal
 from participants.models import User
 from participants.notifications.models import Kind, Notification
 from projects import services as project_services
@@ -72,8 +72,8 @@ def test_a_facilitator_records_a_members_vote_as_they_asked(
     assert event.details == {"stage": str(stage.pk), "member": str(carer_member.pk), "how": "phone"}
     assert not AuditEvent.objects.filter(action="ballot.cast").exists()
 
-    told = Notification.objects.get(recipient=carer_member, kind=Kind.VOTE_RECORDED_FOR_YOU)
-    assert told.subject == "A vote was recorded for you"
+    told = Notification.objects.get(recipient=carer_member, kind=Kind.RECORDED_FOR_YOU)
+    assert told.subject == "A facilitator recorded a vote for you"
     assert "Quiet room" not in told.body  # never what was chosen
     assert told.link == _url("decisions:ballot", stage)
 
@@ -131,7 +131,7 @@ def test_without_the_members_request_nothing_is_recorded_and_what_was_typed_is_k
     assert form[f"option-{option.pk}"].value() == "1"
     assert not Ballot.objects.filter(stage=stage).exists()
     assert not Participation.objects.filter(stage=stage).exists()
-    assert not Notification.objects.filter(kind=Kind.VOTE_RECORDED_FOR_YOU).exists()
+    assert not Notification.objects.filter(kind=Kind.RECORDED_FOR_YOU).exists()
 
 
 def test_too_many_dots_are_explained_and_nothing_is_recorded(
@@ -224,3 +224,69 @@ def test_the_ballot_paper_has_the_options_and_no_names(
     for person in (carer_member, clinician_member, facilitator):
         assert person.display_name not in main
         assert person.email not in main
+
+
+def test_a_facilitator_adds_a_proposal_and_a_comment_for_a_member_who_asked(
+    client, project: Project, facilitator: User, carer_member: User
+) -> None:
+    stage = project_services.stage_transition(
+        actor=facilitator, stage=project.stages.get(position=1), to_state="open"
+    )
+    client.force_login(facilitator)
+    response = client.post(
+        _url("decisions:proposal_with_help", stage),
+        {
+            "member": str(carer_member.pk),
+            "how": "meeting",
+            "member_asked": "on",
+            "title": "Someone to call back",
+            "body": "Said at the meeting: a call back within the hour.",
+        },
+        follow=True,
+    )
+    assert f"The proposal is added for {carer_member.display_name}" in response.text
+    proposal = Proposal.objects.get(stage=stage)
+    assert proposal.author == carer_member  # theirs: they can change or withdraw it
+    event = AuditEvent.objects.get(action="proposal.created_with_help")
+    assert event.actor_id == facilitator.pk
+    assert event.details["member"] == str(carer_member.pk)
+    assert "call back" not in str(event.details)  # never the content
+
+    comment_url = reverse(
+        "decisions:comment_with_help",
+        kwargs={"project_id": project.pk, "stage_id": stage.pk, "proposal_id": proposal.pk},
+    )
+    # Forgetting the tick keeps what was typed.
+    typed = {"member": str(carer_member.pk), "how": "phone", "body": "Yes, within the hour."}
+    response = client.post(comment_url, typed)
+    assert response.status_code == 200
+    assert "Yes, within the hour." in response.text
+    assert not Comment.objects.exists()
+    client.post(comment_url, {**typed, "member_asked": "on"})
+    comment = Comment.objects.get(proposal=proposal)
+    assert (comment.author, comment.body) == (carer_member, "Yes, within the hour.")
+    assert AuditEvent.objects.filter(action="comment.created_with_help").count() == 1
+    told = Notification.objects.filter(recipient=carer_member, kind=Kind.RECORDED_FOR_YOU)
+    assert sorted(n.subject for n in told) == [
+        "A facilitator recorded a comment for you",
+        "A facilitator recorded a proposal for you",
+    ]
+
+
+def test_a_member_cannot_add_a_proposal_for_another_member(
+    project: Project, facilitator: User, carer_member: User, clinician_member: User
+) -> None:
+    stage = project_services.stage_transition(
+        actor=facilitator, stage=project.stages.get(position=1), to_state="open"
+    )
+    with pytest.raises(RightsError):
+        services.proposal_create_with_help(
+            actor=clinician_member,
+            member=carer_member,
+            stage=stage,
+            title="Not mine",
+            body="Not my words.",
+            how="phone",
+            member_asked=True,
+        )
+    assert not Proposal.objects.exists()
