@@ -219,53 +219,50 @@ def helper_fields(
     }
 
 
-class HelpedBallotForm(BallotForm):
+class WithHelpMixin:
+    """A form a facilitator fills in for a member who asked: who, how, and that they asked,
+    first; then the member's own fields."""
+
+    what: str = ""  # "vote", "proposal", "comment"
+    fields: dict[str, forms.Field]
+
+    def __init__(
+        self,
+        *args: object,
+        members: list[tuple[str, str]],
+        how_choices: tuple[tuple[str, str], ...],
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        helper = helper_fields(members=members, how_choices=how_choices, what=self.what)
+        self.fields = {**helper, **self.fields}
+
+
+class HelpedBallotForm(WithHelpMixin, BallotForm):
     """A facilitator records the vote of a member who asked them to. It never shows the
     member's earlier vote: the facilitator sees only what the member tells them now."""
 
-    def __init__(
-        self,
-        *args: object,
-        members: list[tuple[str, str]],
-        how_choices: tuple[tuple[str, str], ...],
-        **kwargs: object,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        # Who and how first, then the member's choices.
-        helper = helper_fields(members=members, how_choices=how_choices, what=_("vote"))
-        self.fields = {**helper, **self.fields}
+    what = _("vote")
 
 
-class HelpedProposalForm(ProposalForm):
+class HelpedProposalForm(WithHelpMixin, ProposalForm):
     """A facilitator adds a proposal for a member who asked them to, in their words."""
 
-    def __init__(
-        self,
-        *args: object,
-        members: list[tuple[str, str]],
-        how_choices: tuple[tuple[str, str], ...],
-        **kwargs: object,
-    ) -> None:
+    what = _("proposal")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        helper = helper_fields(members=members, how_choices=how_choices, what=_("proposal"))
-        self.fields = {**helper, **self.fields}
         self.fields["body"].label = _("The member's proposal")
         self.fields["body"].help_text = _("What they suggest and why, in their own words.")
 
 
-class HelpedCommentForm(CommentForm):
+class HelpedCommentForm(WithHelpMixin, CommentForm):
     """A facilitator adds a comment for a member who asked them to, in their words."""
 
-    def __init__(
-        self,
-        *args: object,
-        members: list[tuple[str, str]],
-        how_choices: tuple[tuple[str, str], ...],
-        **kwargs: object,
-    ) -> None:
+    what = _("comment")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        helper = helper_fields(members=members, how_choices=how_choices, what=_("comment"))
-        self.fields = {**helper, **self.fields}
         self.fields["body"].label = _("The member's comment")
 
 

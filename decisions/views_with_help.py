@@ -4,6 +4,10 @@ ballot paper."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -77,6 +81,35 @@ def _member(user_id: str) -> User:
     return User.objects.get(pk=user_id)
 
 
+def _text_with_help(
+    request: HttpRequest,
+    context: StageContext,
+    form: HelpedProposalForm | HelpedCommentForm,
+    write: Callable[..., Any],
+    *,
+    done: str,
+    done_url: Callable[[Any], str],
+    page: dict[str, Any],
+) -> HttpResponse:
+    """The shared steps of adding a proposal or a comment for a member: check the form,
+    call the service with the member's words, say it is done, or show the form again with
+    what was typed and the reason."""
+    if request.method == "POST" and form.is_valid():
+        member = _member(form.cleaned_data.pop("member"))
+        try:
+            written = write(actor=request.user, member=member, **form.cleaned_data)
+        except RuleError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, done % {"member": member.display_name})
+            return redirect(done_url(written))
+    return render(
+        request,
+        "decisions/with_help_form.html",
+        {"project": context.project, "stage": context.stage, "form": form, **page},
+    )
+
+
 @stage_page
 @require_http_methods(["GET", "POST"])
 def proposal_with_help(request: HttpRequest, context: StageContext) -> HttpResponse:
@@ -88,34 +121,14 @@ def proposal_with_help(request: HttpRequest, context: StageContext) -> HttpRespo
         members=selectors.voting_members(stage),
         how_choices=services.HowAsked.CHOICES,
     )
-    if request.method == "POST" and form.is_valid():
-        member = _member(form.cleaned_data["member"])
-        try:
-            proposal = services.proposal_create_with_help(
-                actor=request.user,
-                member=member,
-                stage=stage,
-                title=form.cleaned_data["title"],
-                body=form.cleaned_data["body"],
-                how=form.cleaned_data["how"],
-                member_asked=form.cleaned_data["member_asked"],
-            )
-        except RuleError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(
-                request,
-                _("The proposal is added for %(member)s, and they are told.")
-                % {"member": member.display_name},
-            )
-            return redirect(proposal)
-    return render(
+    return _text_with_help(
         request,
-        "decisions/with_help_form.html",
-        {
-            "project": context.project,
-            "stage": stage,
-            "form": form,
+        context,
+        form,
+        partial(services.proposal_create_with_help, stage=stage),
+        done=_("The proposal is added for %(member)s, and they are told."),
+        done_url=lambda proposal: proposal.get_absolute_url(),
+        page={
             "heading": _("Add a proposal for a member"),
             "button": _("Add this member's proposal"),
             "back": stage.get_absolute_url(),
@@ -129,42 +142,22 @@ def comment_with_help(
     request: HttpRequest, context: StageContext, proposal_id: str
 ) -> HttpResponse:
     """Add a comment for a member who asked: it is theirs, recorded with help."""
-    stage = context.stage
-    proposal = selectors.get_proposal(stage, proposal_id)
+    proposal = selectors.get_proposal(context.stage, proposal_id)
     _require(permissions.can_record_comment_with_help(request.user, proposal))
     form = HelpedCommentForm(
         request.POST or None,
-        members=selectors.voting_members(stage),
+        members=selectors.voting_members(context.stage),
         how_choices=services.HowAsked.CHOICES,
     )
-    if request.method == "POST" and form.is_valid():
-        member = _member(form.cleaned_data["member"])
-        try:
-            services.comment_create_with_help(
-                actor=request.user,
-                member=member,
-                proposal=proposal,
-                body=form.cleaned_data["body"],
-                how=form.cleaned_data["how"],
-                member_asked=form.cleaned_data["member_asked"],
-            )
-        except RuleError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(
-                request,
-                _("The comment is added for %(member)s, and they are told.")
-                % {"member": member.display_name},
-            )
-            return redirect(f"{proposal.get_absolute_url()}#comments")
-    return render(
+    return _text_with_help(
         request,
-        "decisions/with_help_form.html",
-        {
-            "project": context.project,
-            "stage": stage,
+        context,
+        form,
+        partial(services.comment_create_with_help, proposal=proposal),
+        done=_("The comment is added for %(member)s, and they are told."),
+        done_url=lambda comment: f"{proposal.get_absolute_url()}#comments",
+        page={
             "proposal": proposal,
-            "form": form,
             "heading": _("Add a comment for a member"),
             "button": _("Add this member's comment"),
             "back": proposal.get_absolute_url(),
