@@ -494,7 +494,7 @@ def test_the_migration_gives_older_projects_a_sponsor_group(project: Project) ->
     from projects.models import ProjectGroupObjectPermission, ProjectRoleGroup
 
     migration = importlib.import_module(
-        "projects.migrations.0009_sponsor_groups_for_existing_projects"
+        "projects.migrations.0010_sponsor_groups_for_existing_projects"
     )
     # A project made before sponsors existed had no sponsor group.
     ProjectRoleGroup.objects.get(project=project, role="sponsor").group.delete()
