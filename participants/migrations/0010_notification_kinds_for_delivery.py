@@ -4,20 +4,69 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('participants', '0009_notification_kind_recorded_for_you'),
+        ("participants", "0009_notification_kind_recorded_for_you"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('invited', 'You are invited to join a project'), ('stage_opened', 'A stage of a project opens'), ('voting_opened', 'Voting opens'), ('voting_reminder', 'Reminders to vote before voting closes'), ('results_published', 'Results of a vote are ready'), ('decision_recorded', 'The reasons for a decision are written up'), ('reply', 'Someone replies to your proposal or comment'), ('proposal_moderated', 'A proposal of yours is hidden or combined'), ('trail_checked', "The nightly check of a project's audit trail (observers)"), ('recorded_for_you', 'A facilitator records a vote, proposal or comment for you, as you asked'), ('response_published', 'The organisation responds to a recommendation'), ('response_due', 'Reminders that a response is due (sponsors)'), ('action_proposed', 'An action waits for confirmation (facilitators, sponsors)'), ('action_assigned', 'A delivery action is given to you'), ('action_due', 'Reminders that an action of yours is due or overdue')], max_length=24),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("invited", "You are invited to join a project"),
+                    ("stage_opened", "A stage of a project opens"),
+                    ("voting_opened", "Voting opens"),
+                    ("voting_reminder", "Reminders to vote before voting closes"),
+                    ("results_published", "Results of a vote are ready"),
+                    ("decision_recorded", "The reasons for a decision are written up"),
+                    ("reply", "Someone replies to your proposal or comment"),
+                    ("proposal_moderated", "A proposal of yours is hidden or combined"),
+                    ("trail_checked", "The nightly check of a project's audit trail (observers)"),
+                    (
+                        "recorded_for_you",
+                        "A facilitator records a vote, proposal or comment for you, as you asked",
+                    ),
+                    ("response_published", "The organisation responds to a recommendation"),
+                    ("response_due", "Reminders that a response is due (sponsors)"),
+                    (
+                        "action_proposed",
+                        "An action waits for confirmation (facilitators, sponsors)",
+                    ),
+                    ("action_assigned", "A delivery action is given to you"),
+                    ("action_due", "Reminders that an action of yours is due or overdue"),
+                ],
+                max_length=24,
+            ),
         ),
         migrations.AlterField(
-            model_name='notificationpreference',
-            name='kind',
-            field=models.CharField(choices=[('invited', 'You are invited to join a project'), ('stage_opened', 'A stage of a project opens'), ('voting_opened', 'Voting opens'), ('voting_reminder', 'Reminders to vote before voting closes'), ('results_published', 'Results of a vote are ready'), ('decision_recorded', 'The reasons for a decision are written up'), ('reply', 'Someone replies to your proposal or comment'), ('proposal_moderated', 'A proposal of yours is hidden or combined'), ('trail_checked', "The nightly check of a project's audit trail (observers)"), ('recorded_for_you', 'A facilitator records a vote, proposal or comment for you, as you asked'), ('response_published', 'The organisation responds to a recommendation'), ('response_due', 'Reminders that a response is due (sponsors)'), ('action_proposed', 'An action waits for confirmation (facilitators, sponsors)'), ('action_assigned', 'A delivery action is given to you'), ('action_due', 'Reminders that an action of yours is due or overdue')], max_length=24),
+            model_name="notificationpreference",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("invited", "You are invited to join a project"),
+                    ("stage_opened", "A stage of a project opens"),
+                    ("voting_opened", "Voting opens"),
+                    ("voting_reminder", "Reminders to vote before voting closes"),
+                    ("results_published", "Results of a vote are ready"),
+                    ("decision_recorded", "The reasons for a decision are written up"),
+                    ("reply", "Someone replies to your proposal or comment"),
+                    ("proposal_moderated", "A proposal of yours is hidden or combined"),
+                    ("trail_checked", "The nightly check of a project's audit trail (observers)"),
+                    (
+                        "recorded_for_you",
+                        "A facilitator records a vote, proposal or comment for you, as you asked",
+                    ),
+                    ("response_published", "The organisation responds to a recommendation"),
+                    ("response_due", "Reminders that a response is due (sponsors)"),
+                    (
+                        "action_proposed",
+                        "An action waits for confirmation (facilitators, sponsors)",
+                    ),
+                    ("action_assigned", "A delivery action is given to you"),
+                    ("action_due", "Reminders that an action of yours is due or overdue"),
+                ],
+                max_length=24,
+            ),
         ),
     ]

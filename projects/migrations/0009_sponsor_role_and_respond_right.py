@@ -4,29 +4,70 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0008_record_with_help_right'),
+        ("projects", "0008_record_with_help_right"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='project',
-            options={'ordering': ['-created_at'], 'permissions': [('propose_in_project', 'Can propose in the project'), ('comment_in_project', 'Can comment in the project'), ('vote_in_project', 'Can vote in the project'), ('configure_project', 'Can configure the project and its stages'), ('invite_to_project', 'Can invite people to the project'), ('moderate_project', 'Can moderate the project'), ('read_audit_trail', "Can read the project's audit trail"), ('record_with_help', 'Can record a vote, proposal or comment for a member who asks for help'), ('respond_in_project', "Can respond to the project's recommendations")]},
+            name="project",
+            options={
+                "ordering": ["-created_at"],
+                "permissions": [
+                    ("propose_in_project", "Can propose in the project"),
+                    ("comment_in_project", "Can comment in the project"),
+                    ("vote_in_project", "Can vote in the project"),
+                    ("configure_project", "Can configure the project and its stages"),
+                    ("invite_to_project", "Can invite people to the project"),
+                    ("moderate_project", "Can moderate the project"),
+                    ("read_audit_trail", "Can read the project's audit trail"),
+                    (
+                        "record_with_help",
+                        "Can record a vote, proposal or comment for a member who asks for help",
+                    ),
+                    ("respond_in_project", "Can respond to the project's recommendations"),
+                ],
+            },
         ),
         migrations.AlterField(
-            model_name='invitation',
-            name='role',
-            field=models.CharField(choices=[('member', 'Member'), ('facilitator', 'Facilitator'), ('observer', 'Observer'), ('sponsor', 'Sponsor')], max_length=12, verbose_name='Role'),
+            model_name="invitation",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("member", "Member"),
+                    ("facilitator", "Facilitator"),
+                    ("observer", "Observer"),
+                    ("sponsor", "Sponsor"),
+                ],
+                max_length=12,
+                verbose_name="Role",
+            ),
         ),
         migrations.AlterField(
-            model_name='membership',
-            name='role',
-            field=models.CharField(choices=[('member', 'Member'), ('facilitator', 'Facilitator'), ('observer', 'Observer'), ('sponsor', 'Sponsor')], max_length=12, verbose_name='Role'),
+            model_name="membership",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("member", "Member"),
+                    ("facilitator", "Facilitator"),
+                    ("observer", "Observer"),
+                    ("sponsor", "Sponsor"),
+                ],
+                max_length=12,
+                verbose_name="Role",
+            ),
         ),
         migrations.AlterField(
-            model_name='projectrolegroup',
-            name='role',
-            field=models.CharField(choices=[('member', 'Member'), ('facilitator', 'Facilitator'), ('observer', 'Observer'), ('sponsor', 'Sponsor')], max_length=12),
+            model_name="projectrolegroup",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("member", "Member"),
+                    ("facilitator", "Facilitator"),
+                    ("observer", "Observer"),
+                    ("sponsor", "Sponsor"),
+                ],
+                max_length=12,
+            ),
         ),
     ]
