@@ -178,9 +178,7 @@ def _preferences(scene: Scene) -> object:
 
 
 def _action_row(scene: Scene) -> object:
-    return (
-        Action.objects.filter(recommendation=scene.recommendation).order_by("pk").values().first()
-    )
+    return Action.objects.filter(pk=scene.action.pk).values().first()
 
 
 def _user_rows(scene: Scene) -> object:
