@@ -117,17 +117,25 @@ class Figure:
             return "Too few people took part to show any group without showing who they are."
         if not self.total:
             return "Nothing to count yet."
+        if self.name == "members":
+            return " ".join(
+                f"{row.label} are {row.share}% of voting members ({row.value})."
+                for row in self.rows
+            ) + (f" {self._pooled_sentence()}" if self.pooled else "")
         parts = []
         for row in self.rows:
             verb = self.verb % {"share": row.share}
             parts.append(f"{row.label} {verb} and are {row.members_share}% of members.")
         if self.pooled:
-            names = _and([PEOPLE.get(name, name).lower() for name in self.pooled])
-            parts.append(
-                f"Other groups together are {names}, counted together so that no group "
-                "too small to show alone can be picked out."
-            )
+            parts.append(self._pooled_sentence())
         return " ".join(parts)
+
+    def _pooled_sentence(self) -> str:
+        names = _and([PEOPLE.get(name, name).lower() for name in self.pooled])
+        return (
+            f"Other groups together are {names}, counted together so that no group "
+            "too small to show alone can be picked out."
+        )
 
 
 def balance(
@@ -214,12 +222,14 @@ def ancestors(targets: Iterable[str], proposals: Sequence[ProposalNode]) -> set[
 
 
 def authored_counts(ids: Iterable[str], proposals: Sequence[ProposalNode]) -> dict[str, int]:
-    """How many of these proposals each constituency wrote (members' proposals only)."""
+    """How many of these proposals each constituency wrote: members' own proposals, not
+    the copies carried into later stages."""
     by_id = {node.id: node for node in proposals}
     counts: dict[str, int] = {}
     for proposal_id in ids:
         node = by_id.get(proposal_id)
-        if node is not None and node.constituency and not node.withdrawn:
+        # A carried copy is the same proposal again: its first version counts, once.
+        if node is not None and node.constituency and not node.withdrawn and not node.carried_from:
             counts[node.constituency] = counts.get(node.constituency, 0) + 1
     return counts
 
