@@ -255,3 +255,28 @@ def test_a_report_is_kept_as_made_and_recorded(scene: Scene, manager) -> None:  
         Report.objects.filter(pk=report.pk).update(html="changed")
     with pytest.raises(DatabaseError), transaction.atomic():
         Report.objects.filter(pk=report.pk).delete()
+
+
+def test_your_data_holds_named_reflections_and_pulses_answered_never_what(
+    client, scene: Scene
+) -> None:  # type: ignore[no-untyped-def]
+    import io
+    import json
+    import zipfile
+
+    person = scene.members["carer"][0]
+    stage = Stage.objects.select_related("project").get(pk=scene.first.pk)
+    services.reflection_answer_create(
+        actor=person, stage=stage, question_number=1, body="Named one", anonymous=False
+    )
+    services.reflection_answer_create(
+        actor=person, stage=stage, question_number=1, body="Secret one", anonymous=True
+    )
+    services.pulse_answer(actor=person, pulse=_pulse(scene), scores=[2, 2, 2, 2])
+    client.force_login(person)
+    archive = zipfile.ZipFile(io.BytesIO(client.post("/account/data/download/").content))
+    reflections = json.loads(archive.read("reflections.json"))
+    assert [row["answer"] for row in reflections] == ["Named one"]
+    pulses = json.loads(archive.read("pulses_answered.json"))
+    assert [row["stage"] for row in pulses] == [scene.first.title]
+    assert "Secret one" not in str(archive.read("trail_entries.json"))
