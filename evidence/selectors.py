@@ -42,7 +42,7 @@ class Gathered:
 
 
 def gather(project: Project) -> Gathered:
-    """Everything the power-balance figures need, in six queries."""
+    """Everything the power-balance figures need, in five queries."""
     memberships = list(
         Membership.objects.filter(project=project, role=Role.MEMBER)
         .order_by("joined_at")
