@@ -4,6 +4,7 @@ names of no one, never an email address."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,9 @@ from django.template.loader import render_to_string
 from decisions.models import DecisionNote, VotingMethod
 from evidence import figures, selectors
 from projects.models import Project, Stage
+
+# WeasyPrint logs each step of each PDF at INFO: not news for the portal's log.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 def _latest_notes(project: Project) -> dict[Any, DecisionNote]:
@@ -112,7 +116,8 @@ def report_context(project: Project) -> dict[str, Any]:
         decisions.append(
             {
                 "stage": stage,
-                "method": VotingMethod(record.voting_method).label
+                # "Dots", not "Dots (share out a number of dots)": it stands in sentences.
+                "method": str(VotingMethod(record.voting_method).label).split(" (")[0]
                 if record.voting_method in VotingMethod.values
                 else record.voting_method,
                 "voters": sum(record.turnout.values()),
