@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "participants",
     "projects",
     "decisions",
+    "delivery",
     "evidence",
     "trail",
     "coproduce.site",
@@ -328,6 +329,12 @@ CELERY_BEAT_SCHEDULE = {
     "send-daily-notification-emails": {
         "task": "participants.tasks.notification_digests_send",
         "schedule": crontab(hour=17, minute=0),
+    },
+    # Responses and delivery actions: reminders before and after they are due, and any
+    # recommendations a closed vote has not yet made (idempotent).
+    "delivery-reminders": {
+        "task": "delivery.tasks.delivery_reminders_due",
+        "schedule": crontab(minute=15),
     },
     # Stages open and close on time: checked twice a minute.
     "advance-stages": {"task": "decisions.tasks.stages_advance_due", "schedule": 30.0},

@@ -27,6 +27,14 @@ class Kind(models.TextChoices):
         "recorded_for_you",
         _("A facilitator records a vote, proposal or comment for you, as you asked"),
     )
+    RESPONSE_PUBLISHED = "response_published", _("The organisation responds to a recommendation")
+    RESPONSE_DUE = "response_due", _("Reminders that a response is due (sponsors)")
+    ACTION_PROPOSED = (
+        "action_proposed",
+        _("An action waits for confirmation (facilitators, sponsors)"),
+    )
+    ACTION_ASSIGNED = "action_assigned", _("A delivery action is given to you")
+    ACTION_DUE = "action_due", _("Reminders that an action of yours is due or overdue")
 
 
 class Delivery(models.TextChoices):

@@ -24,6 +24,7 @@ from coproduce.site.management.commands.seed_demo import (
 )
 from decisions.models import Ballot, DecisionRecord
 from decisions.services import stages_advance
+from delivery.models import Action, Recommendation, Response
 from evidence.demo import EXTRA_MEMBERS
 from participants.models import User
 from participants.notifications.models import Kind, Notification
@@ -38,10 +39,10 @@ def test_seed_demo_creates_one_account_per_role_and_is_idempotent(client) -> Non
     call_command("seed_demo")
     call_command("seed_demo")
     demo_emails = [person.email for person in DEMO_PEOPLE]
-    assert User.objects.filter(email__in=demo_emails).count() == len(DEMO_PEOPLE) == 6
+    assert User.objects.filter(email__in=demo_emails).count() == len(DEMO_PEOPLE) == 7
     # The evidence demo's extra members never sign in: only the demo accounts do.
-    assert User.objects.count() == 6 + len(EXTRA_MEMBERS)
-    assert EmailAddress.objects.filter(verified=True).count() == 6
+    assert User.objects.count() == 7 + len(EXTRA_MEMBERS)
+    assert EmailAddress.objects.filter(verified=True).count() == 7
     project = Project.objects.get(title=DEMO_PROJECT_TITLE)
     roles = sorted(Membership.objects.filter(project=project).values_list("user__email", "role"))
     assert roles == [
@@ -50,11 +51,25 @@ def test_seed_demo_creates_one_account_per_role_and_is_idempotent(client) -> Non
         ("facilitator@example.org", "facilitator"),
         ("lived-experience@example.org", "member"),
         ("manager@example.org", "observer"),
+        ("sponsor@example.org", "sponsor"),
     ]
     assert project.stages.count() == 5
     first_stage = project.stages.get(position=1)
-    assert first_stage.state == "open"
     assert first_stage.proposals.count() == 4
+    # Delivery: the problems were carried into a priority vote that closed, and its four
+    # recommendations have a response of each kind and actions (one overdue).
+    assert first_stage.state == "closed"
+    priorities = project.stages.get(position=2)
+    assert priorities.state == "closed"
+    assert DecisionRecord.objects.filter(stage=priorities)
+    recommendations = Recommendation.objects.filter(project=project)
+    assert recommendations.count() == 4
+    assert sorted(Response.objects.values_list("answer", flat=True)) == [
+        "accepted", "accepted_in_part", "declined", "not_now",
+    ]  # fmt: skip
+    owners = set(Action.objects.values_list("owner__email", flat=True))
+    assert {"lived-experience@example.org", "clinician@example.org"} <= owners
+    assert Action.objects.filter(due_on__lt=timezone.localdate(), status="planned").count() == 1
     response = client.post(
         "/accounts/login/", {"login": "facilitator@example.org", "password": DEMO_PASSWORD}
     )
