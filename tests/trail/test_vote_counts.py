@@ -103,14 +103,19 @@ def test_a_vote_that_is_rolled_back_is_not_counted(
     project: Project, lived_experience_member: User
 ) -> None:
     stage = project.stages.get(position=2)
-    with pytest.raises(RuntimeError), transaction.atomic():
-        record(
-            action="ballot.cast",
-            actor=lived_experience_member,
-            project_id=project.pk,
-            details={"stage": str(stage.pk)},
-        )
-        raise RuntimeError("the cast failed after its event")
+
+    def cast_then_fail() -> None:
+        with transaction.atomic():
+            record(
+                action="ballot.cast",
+                actor=lived_experience_member,
+                project_id=project.pk,
+                details={"stage": str(stage.pk)},
+            )
+            raise RuntimeError("the cast failed after its event")
+
+    with pytest.raises(RuntimeError):
+        cast_then_fail()
     assert not AuditDayCount.objects.exists()
     assert not AuditEvent.objects.filter(action="ballot.cast").exists()
 
