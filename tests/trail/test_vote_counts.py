@@ -141,3 +141,25 @@ def test_the_migration_counts_the_votes_already_in_the_chain_the_same_way(
     with connection.schema_editor() as editor:
         migration.count_past_votes(None, editor)
     assert _kept(project) == kept == _from_events(project)
+
+
+def test_the_trail_check_finds_a_count_that_differs_from_the_votes(
+    project: Project, lived_experience_member: User, carer_member: User, record_at
+) -> None:  # type: ignore[no-untyped-def]
+    from django.db.models import F
+
+    from coproduce.audit.verify import COUNTS_DIFFER, problem_in_words, verify_chain
+
+    stage = project.stages.get(position=2)
+    _cast(record_at, MONDAY, lived_experience_member, project, stage)
+    _cast(record_at, MONDAY, carer_member, project, stage)
+    assert verify_chain(project.pk).intact
+    # Someone with the database's keys inflates Monday's count: the chain still links
+    # up, but the check compares the counts with the votes it walked.
+    AuditDayCount.objects.filter(project_id=project.pk).update(members=F("members") + 5)
+    found = verify_chain(project.pk)
+    assert not found.intact
+    assert found.problem == COUNTS_DIFFER
+    assert "does not match the votes" in problem_in_words(found.problem, found.first_bad_sequence)
+    AuditDayCount.objects.filter(project_id=project.pk).delete()
+    assert verify_chain(project.pk).problem == COUNTS_DIFFER
