@@ -83,7 +83,8 @@ def validate_ballot(stage: Stage, raw: dict[str, Any], options: list[Proposal]) 
 # leaving the project waits for this cast to commit, or this cast sees the change and
 # writes nothing); then who voted (a second cast finds the row there and does nothing,
 # without an error) and what (replaced in place by a second cast). Casts do not wait on
-# each other here: the audit chain's own lock orders them, after this statement.
+# each other here: the audit chain's own lock orders them, after this statement. It
+# returns whether this cast was the member's first (the participation row is new).
 _CAST_SQL = """
 WITH voter AS (
     SELECT stage.id AS stage_id, membership.constituency
@@ -99,13 +100,14 @@ WITH voter AS (
     INSERT INTO {participation} (stage_id, user_id, voted_on)
     SELECT stage_id, %(user)s, %(today)s FROM voter
     ON CONFLICT (stage_id, user_id) DO NOTHING
+    RETURNING 1
 )
 INSERT INTO {ballot} (id, stage_id, voter_key, constituency, content, voter_id)
 SELECT %(ballot)s, stage_id, %(voter_key)s, constituency, %(content)s::jsonb, %(voter)s
 FROM voter
 ON CONFLICT (stage_id, voter_key) DO UPDATE
 SET constituency = EXCLUDED.constituency, content = EXCLUDED.content, voter_id = EXCLUDED.voter_id
-RETURNING id, constituency
+RETURNING id, constituency, EXISTS (SELECT 1 FROM took_part) AS first_cast
 """
 
 
@@ -132,7 +134,8 @@ def ballot_cast(
     is read and checked first; then one transaction writes participation and ballot (see
     `_CAST_SQL`: the stage's state and the membership are checked again there, at the
     moment of casting) and the audit event. Reminders not yet emailed are taken back
-    after the commit.
+    after the commit (only by a first cast: reminders go only to members who have not
+    voted, so a changed vote has none to take back).
     """
     if not permissions.can_vote(actor, stage):
         raise RightsError("You cannot vote here.")
@@ -165,11 +168,12 @@ def ballot_cast(
             project_id=stage.project_id,
             details={"stage": str(stage.pk)},
         )
-        transaction.on_commit(
-            partial(decisions_notify.voting_reminders_withdraw, user=actor, stage=stage),
-            robust=True,
-        )
-    ballot_id, constituency = row
+        ballot_id, constituency, first_cast = row
+        if first_cast:
+            transaction.on_commit(
+                partial(decisions_notify.voting_reminders_withdraw, user=actor, stage=stage),
+                robust=True,
+            )
     return Ballot(
         id=ballot_id,
         stage=stage,
