@@ -41,6 +41,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--members", type=int, default=20)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sort", default="tottime", choices=["tottime", "cumulative"])
+    parser.add_argument("--dump", help="also write the raw profile to this file (pstats)")
     parser.add_argument(
         "--server",
         default=os.environ.get("DATABASE_URL", DEFAULT_SERVER),
@@ -110,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         for number in range(arguments.casts):
             cast(number)
         profile.disable()
+        if arguments.dump:
+            profile.dump_stats(arguments.dump)
 
         print(f"{arguments.casts} re-casts, {arguments.members} members, DEBUG off, in process:")
         print(

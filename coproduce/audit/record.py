@@ -75,12 +75,7 @@ def record(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record() must run inside the transaction of the change it records.")
     _lock_chain(project_id)
-    last = (
-        AuditEvent.objects.filter(project_id=project_id)
-        .order_by("-sequence")
-        .values_list("sequence", "hash")
-        .first()
-    )
+    last = _chain_head(project_id)
     sequence, previous_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     event = AuditEvent(
         project_id=project_id,
@@ -101,6 +96,20 @@ def record(
     else:
         event.save(force_insert=True)
     return event
+
+
+def _chain_head(project_id: uuid.UUID | None) -> tuple[int, str] | None:
+    """The chain's newest position and hash (read after taking its lock): plain SQL, as
+    every cast reads it (the ORM would build the same statement each time)."""
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    where = "project_id = %s" if project_id is not None else "project_id IS NULL"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT sequence, hash FROM {table} WHERE {where} "  # noqa: S608 (names only)
+            "ORDER BY sequence DESC LIMIT 1",
+            [project_id] if project_id is not None else [],
+        )
+        return cursor.fetchone()
 
 
 def ballot_zone() -> zoneinfo.ZoneInfo:
