@@ -9,5 +9,6 @@ class ParticipantsConfig(AppConfig):
     verbose_name = _("People")
 
     def ready(self) -> None:
-        # A sign-in starts the idle clock (a receiver of Django's user_logged_in).
-        from participants import middleware  # noqa: F401
+        # A sign-in starts the idle clock (a receiver of Django's user_logged_in), and
+        # switching on an authenticator app counts as using it in that session.
+        from participants import middleware, two_factor  # noqa: F401

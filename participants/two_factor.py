@@ -9,6 +9,10 @@ administrator's shortcut) has not proved the second factor in this session.
 from __future__ import annotations
 
 from allauth.account.authentication import get_authentication_records
+from allauth.account.internal.flows.login import record_authentication
+from allauth.mfa.models import Authenticator
+from allauth.mfa.signals import authenticator_added
+from django.dispatch import receiver
 from django.http import HttpRequest
 
 
@@ -18,3 +22,23 @@ def session_used_two_factors(request: HttpRequest) -> bool:
         return False
     records = get_authentication_records(request, request.user)
     return any(record.get("method") == "mfa" for record in records)
+
+
+@receiver(authenticator_added)
+def _setting_up_an_app_proves_it(
+    sender: object,
+    request: HttpRequest | None,
+    user: object,
+    authenticator: Authenticator,
+    **kwargs: object,
+) -> None:
+    """Count switching on an authenticator app as using it in this session.
+
+    Switching it on means typing a code the app shows, so the person has just proved
+    they hold it: asking for another code a moment later would only be in the way.
+    """
+    if request is None or authenticator.type != Authenticator.Type.TOTP:
+        return
+    if getattr(request, "user", None) != user:
+        return
+    record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type)

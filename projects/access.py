@@ -2,8 +2,8 @@
 membership and rights in it, and (for a stage's pages) the stage.
 
 `project_page` and `stage_page` are the decorators every project view starts with:
-missing and forbidden give the same 404, and facilitators and observers switch on
-two-factor authentication before they use the project's pages.
+missing and forbidden give the same 404, and facilitators and observers use the
+project's pages only in a sign-in that used two factors (`two_factor_gate`).
 """
 
 from __future__ import annotations
@@ -13,12 +13,16 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
+from participants.two_factor import session_used_two_factors
 from projects import permissions, selectors
 from projects.models import Membership, Project, Stage
 from projects.selectors import ProjectAccess
@@ -75,20 +79,48 @@ def stage_context(
     return StageContext(project=project, membership=membership, rights=rights, stage=stage)
 
 
-def _mfa_redirect(request: HttpRequest) -> HttpResponse:
-    return redirect(f"{reverse('projects:mfa_required')}?{urlencode({'next': request.path})}")
+def two_factor_gate(
+    request: HttpRequest, role: str | None, *, come_back_to: str = ""
+) -> HttpResponse | None:
+    """Send a facilitator or observer on to prove the second factor, or return None.
+
+    They see who is in a project and which group each person is in, so having an
+    authenticator is not enough: this very sign-in (or a re-authentication since) must
+    have used it (allauth's authentication records), not only a password or an emailed
+    code. Someone with no authenticator yet is sent to set one up. `come_back_to` is
+    where to return afterwards when this request cannot be repeated (a form's POST).
+    """
+    if not permissions.role_needs_two_factors(role):
+        return None
+    back = request.get_full_path() if request.method == "GET" else (come_back_to or "/")
+    if permissions.needs_mfa(request.user, role):
+        return redirect(f"{reverse('projects:mfa_required')}?{urlencode({'next': back})}")
+    if session_used_two_factors(request):
+        return None
+    messages.info(
+        request,
+        _(
+            "Facilitator and observer pages show who is in a project, so they need the "
+            "code from your authenticator app each time you sign in. Enter it once now "
+            "and you will go straight on to the page you wanted."
+        ),
+    )
+    return redirect(f"{reverse('mfa_reauthenticate')}?{urlencode({REDIRECT_FIELD_NAME: back})}")
 
 
 def project_page(view: View) -> View:
-    """Load the project for the signed-in person (404 if hidden) and insist on MFA for
-    facilitators and observers before they use the project's pages."""
+    """Load the project for the signed-in person (404 if hidden) and insist on two factors
+    in this sign-in for facilitators and observers before they use the project's pages."""
 
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, project_id: str, **kwargs: Any) -> HttpResponse:
         access = selectors.get_project_for_user(request.user, project_id)
-        if permissions.needs_mfa(request.user, access.role):
-            return _mfa_redirect(request)
+        refused = two_factor_gate(
+            request, access.role, come_back_to=access.project.get_absolute_url()
+        )
+        if refused is not None:
+            return refused
         return view(request, access, **kwargs)
 
     return wrapper
@@ -108,8 +140,11 @@ def stage_page(view: View | None = None, *, select_related: tuple[str, ...] = ()
             request: HttpRequest, project_id: str, stage_id: str, **kwargs: Any
         ) -> HttpResponse:
             context = stage_context(request, project_id, stage_id, select_related=select_related)
-            if permissions.needs_mfa(request.user, context.role):
-                return _mfa_redirect(request)
+            refused = two_factor_gate(
+                request, context.role, come_back_to=context.stage.get_absolute_url()
+            )
+            if refused is not None:
+                return refused
             return view(request, context, **kwargs)
 
         return wrapper

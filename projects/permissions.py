@@ -1,8 +1,10 @@
 """Who may do what in a project, and when: one predicate per action.
 
 A right comes only from the project's role groups (django-guardian group object
-permissions); grants to a single person and superuser status count for nothing
-here, so every member of a project holds exactly the same rights. The stage's
+permissions), and only while the person has a current membership with that role:
+being put into a role group some other way (by hand in the admin) gives nothing,
+and grants to a single person and superuser status count for nothing either, so
+every member of a project holds exactly the same rights. The stage's
 state then says whether a right can be used now: the predicates about proposing,
 commenting and voting in a stage live in `decisions.permissions`.
 """
@@ -14,22 +16,29 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import OuterRef, Value
 from django.db.models.expressions import Expression
-from guardian.core import ObjectPermissionChecker
 
 from participants.models import User
-from projects.models import Project, ProjectGroupObjectPermission, ProjectRight, Role
+from projects.models import Membership, Project, ProjectGroupObjectPermission, ProjectRight, Role
 
 _CACHE_ATTRIBUTE = "_project_rights_cache"
 
 
 def project_rights(user: User | AnonymousUser, project: Project) -> frozenset[str]:
-    """Return the codenames the person's role groups hold on the project (cached per user)."""
+    """Return the codenames the person holds on the project (one query, cached per user).
+
+    Those of the role group of their current membership, if they are in that group.
+    """
     if not user.is_authenticated or not user.is_active:
         return frozenset()
     cache: dict[object, frozenset[str]] = user.__dict__.setdefault(_CACHE_ATTRIBUTE, {})
     if project.pk not in cache:
-        checker = ObjectPermissionChecker(user)
-        cache[project.pk] = frozenset(checker.get_group_perms(project))
+        codenames = ProjectGroupObjectPermission.objects.filter(
+            content_object=project,
+            group__user=user,
+            group__project_role__project=project,
+            group__project_role__role__in=_current_roles(user),
+        ).values_list("permission__codename", flat=True)
+        cache[project.pk] = frozenset(codenames)
     return cache[project.pk]
 
 
@@ -44,9 +53,19 @@ def project_rights_expression(user: User | AnonymousUser, project_ref: str = "pk
         return Value([])
     return ArraySubquery(
         ProjectGroupObjectPermission.objects.filter(
-            content_object=OuterRef(project_ref), group__user=user.pk
+            content_object=OuterRef(project_ref),
+            group__user=user.pk,
+            group__project_role__project=OuterRef(project_ref),
+            group__project_role__role__in=_current_roles(user),
         ).values("permission__codename")
     )
+
+
+def _current_roles(user: User) -> object:
+    """The roles of the person's current membership of the permission row's project."""
+    return Membership.objects.filter(
+        project=OuterRef("content_object"), user=user.pk, left_at__isnull=True
+    ).values("role")
 
 
 def remember_project_rights(
@@ -112,6 +131,11 @@ def can_create_project(user: User | AnonymousUser) -> bool:
     return user.is_authenticated and user.has_perm("projects.add_project")
 
 
+def role_needs_two_factors(role: str | None) -> bool:
+    """Facilitators and observers see who is in a project: they sign in with two factors."""
+    return role in (Role.FACILITATOR, Role.OBSERVER)
+
+
 def needs_mfa(user: User | AnonymousUser, role: str | None) -> bool:
     """Facilitators and observers must switch on two-factor authentication first."""
-    return role in (Role.FACILITATOR, Role.OBSERVER) and not is_mfa_enabled(user)
+    return role_needs_two_factors(role) and not is_mfa_enabled(user)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from coproduce.errors import RuleError
 from participants.adapters import INVITED_EMAIL_SESSION_KEY
 from projects import permissions, selectors, services
-from projects.access import StageContext, project_page, stage_page
+from projects.access import StageContext, project_page, stage_page, two_factor_gate
 from projects.forms import InvitationForm, JoinForm, ProjectForm, ProjectSettingsForm, StageForm
 from projects.models import Invitation, Role, Stage
 from projects.selectors import ProjectAccess
@@ -42,8 +42,9 @@ def _refused(request: HttpRequest, error: RuleError) -> None:
 @require_http_methods(["GET", "POST"])
 def project_create(request: HttpRequest) -> HttpResponse:
     _require(permissions.can_create_project(request.user))
-    if permissions.needs_mfa(request.user, Role.FACILITATOR):
-        return redirect(f"{reverse('projects:mfa_required')}?{urlencode({'next': request.path})}")
+    refused = two_factor_gate(request, Role.FACILITATOR, come_back_to=request.path)
+    if refused is not None:
+        return refused
     form = ProjectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         project = services.project_create(actor=request.user, **form.cleaned_data)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.test import Client
 
 from coproduce.celery import app as celery_app
 from participants.models import User
@@ -55,6 +56,50 @@ def manager(db: None) -> User:
 @pytest.fixture
 def outsider(db: None) -> User:
     return UserFactory(email="outsider@example.org", display_name="Misty Fern")
+
+
+def force_login_with_two_factors(client: Client, user: User) -> None:
+    """Sign a test client in as a person who proved both factors in this session.
+
+    What signing in through the pages with a password and the authenticator app's code
+    leaves in the session: allauth's authentication records ("password", then "mfa"),
+    which facilitator and observer pages (and the admin) ask for.
+    """
+    from allauth.account.internal.flows.login import record_authentication
+    from allauth.mfa.models import Authenticator
+    from django.test import RequestFactory
+
+    Client.force_login(client, user)
+    request = RequestFactory().get("/")
+    request.session = client.session
+    request.user = user
+    record_authentication(request, user, "password")
+    totp = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+    record_authentication(request, user, "mfa", id=totp.pk, type=totp.type)
+    request.session.save()
+
+
+class SignInClient(Client):
+    """Django's test client whose `force_login` signs in the way the person would.
+
+    A person with an authenticator app signs in through the pages with it, so the session
+    carries the second factor (see `force_login_with_two_factors`); pass
+    `two_factors=False` for a session that did not use it (signed in before switching it
+    on, or by some other route). Everyone else just signs in.
+    """
+
+    def force_login(self, user: User, backend: str | None = None, *, two_factors: bool = True):  # type: ignore[no-untyped-def, override]
+        from allauth.mfa.utils import is_mfa_enabled
+
+        if two_factors and is_mfa_enabled(user):
+            return force_login_with_two_factors(self, user)
+        return super().force_login(user, backend)
+
+
+@pytest.fixture
+def client() -> Client:
+    """pytest-django's `client`, signing people in as they would sign in (see SignInClient)."""
+    return SignInClient()
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Modules import in one direction only, checked by folder.
 
-    core <- participants <- projects <- decisions <- delivery <- evidence <- trail <- site
+    core <- participants <- projects <- decisions <- delivery <- meetings <- payments
+        <- evidence <- trail <- site
 
 core is `coproduce/` without `coproduce/site/`; site is `coproduce/site/`. A module may
 import from its own layer and the layers to its left, never from one to its right.
@@ -26,6 +27,8 @@ LAYERS = (
     "projects",
     "decisions",
     "delivery",
+    "meetings",
+    "payments",
     "evidence",
     "trail",
     "site",
@@ -40,6 +43,8 @@ MODULE_LAYERS = (
     ("projects", "projects"),
     ("decisions", "decisions"),
     ("delivery", "delivery"),
+    ("meetings", "meetings"),
+    ("payments", "payments"),
     ("evidence", "evidence"),
     ("trail", "trail"),
 )
@@ -49,6 +54,8 @@ LAYERED_FOLDERS = (
     "projects",
     "decisions",
     "delivery",
+    "meetings",
+    "payments",
     "evidence",
     "trail",
 )

@@ -22,6 +22,7 @@ from coproduce.site.data_rights import account_erase
 from participants.admin import UserAdmin
 from participants.models import User
 from participants.two_factor import session_used_two_factors
+from projects.admin import KeepsProjectRoleGroups
 
 
 def _admin_ready(request: HttpRequest) -> bool:
@@ -77,8 +78,9 @@ def erase_accounts(model_admin: admin.ModelAdmin, request: HttpRequest, queryset
     model_admin.message_user(request, f"{erased} account(s) erased.", messages.SUCCESS)
 
 
-class UserAdminWithErasure(UserAdmin):
-    """The people's admin, with erasure (which also ends memberships: a site-layer task)."""
+class UserAdminWithErasure(KeepsProjectRoleGroups, UserAdmin):
+    """The people's admin, with erasure (which also ends memberships: a site-layer task);
+    a project's role groups are not offered there (they follow memberships)."""
 
     actions = [erase_accounts]
     list_display = [*UserAdmin.list_display, "erased_at"]

@@ -43,7 +43,7 @@ def test_staff_without_two_factor_never_reach_the_admin_with_a_password_alone(
 
 def test_a_session_that_did_not_use_two_factors_is_asked_for_the_code(client, staff: User) -> None:
     enable_totp(staff)
-    client.force_login(staff)  # a session with no second factor proved in it
+    client.force_login(staff, two_factors=False)  # no second factor proved in this session
     response = client.get(ADMIN, follow=True)
     assert response.redirect_chain[-1][0].startswith(reverse("mfa_reauthenticate"))
     assert b"Site administration" not in response.content
