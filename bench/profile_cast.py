@@ -8,7 +8,9 @@ It makes a throwaway database `<name>_bench_profile` on the configured server
 (DATABASE_URL), seeds a dots vote through the real services (bench_cast.seed, 20
 members), signs the members in, and casts in turn for each member, alternating options.
 It prints the mean wall and CPU time of a cast without the profiler, the statements of
-one cast, and cProfile's table of the profiled run. Drops the database afterwards.
+one cast, the Python function calls a cast makes (the same however loaded the machine),
+cProfile's table of the profiled run, and how long a cast holds the stage's share lock
+and the audit chain's lock (bench_cast.lock_hold_times). Drops the database afterwards.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import cProfile
 import io
 import os
 import pstats
+import statistics
 import tempfile
 import time
 from collections.abc import Sequence
@@ -65,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         from django.test import Client
         from django.urls import reverse
 
-        from bench.bench_cast import seed
+        from bench.bench_cast import lock_hold_times, seed
         from participants.models import User
 
         call_command("migrate", verbosity=0)
@@ -124,8 +127,14 @@ def main(argv: Sequence[str] | None = None) -> None:
             print("   ", " ".join(sql.split())[:160])
         out = io.StringIO()
         stats = pstats.Stats(profile, stream=out)
+        # Python function calls: the same for every run, however loaded the machine.
+        print(f"  {stats.total_calls / arguments.casts:,.0f} Python function calls a cast")
         stats.strip_dirs().sort_stats(arguments.sort).print_stats(arguments.top)
         print(out.getvalue())
+        stage_held, chain_held = lock_hold_times(vote, arguments.casts)
+        for held, name in ((stage_held, "stage share lock"), (chain_held, "audit chain lock")):
+            middle = statistics.median(held) * 1000
+            print(f"{name} held: median {middle:.2f} ms ({len(held)} casts)")
         print(f"(load average {os.getloadavg()[0]:.2f})")
         connection.close()
     finally:
