@@ -22,6 +22,10 @@ class Kind(models.TextChoices):
     REPLY = "reply", _("Someone replies to your proposal or comment")
     PROPOSAL_MODERATED = "proposal_moderated", _("A proposal of yours is hidden or combined")
     TRAIL_CHECKED = "trail_checked", _("The nightly check of a project's audit trail (observers)")
+    RECORDED_FOR_YOU = (
+        "recorded_for_you",
+        _("A facilitator records a vote, proposal or comment for you, as you asked"),
+    )
 
 
 class Delivery(models.TextChoices):
