@@ -99,7 +99,8 @@ class AuditDayCount(models.Model):
 
     project_id = models.UUIDField()
     day = models.DateField()
-    stage_ref = models.CharField(max_length=64, blank=True)  # the stage's id, as the event names it
+    # The stage's id as the event names it (any length: a count never refuses an event).
+    stage_ref = models.TextField(blank=True)
     action = models.CharField(max_length=64)
     members = models.PositiveIntegerField()
 

@@ -119,8 +119,9 @@ def ballot_zone() -> zoneinfo.ZoneInfo:
 
 
 def stage_ref_of(object_type: str, object_id: str, details: Any) -> str:
-    """The stage an event is about, as the trail's SQL reads it (`STAGE_REF_SQL`): its
-    object when that is a stage, else the first stage its details name."""
+    """The stage an event is about, as SQL reads it (`_stage_ref_sql`, and the trail's
+    `_stage_ref_expression`): its object when that is a stage, else the first stage its
+    details name."""
     if object_type == "stage":
         return object_id
     if isinstance(details, dict):
@@ -142,7 +143,9 @@ def _stage_ref_sql(table: str) -> str:
 # held no longer than for any other event). The count goes up by one unless the same
 # person already has an event of this action in this stage that day: the earlier
 # events are those of the statement's snapshot, so never the one being appended (the
-# chain's lock orders the writers, so two casts never both count as a first).
+# chain's lock orders the writers, so two casts never both count as a first). The
+# `LIKE 'ballot.%%'` is the predicate of the index `audit_ballots_by_actor`, written as
+# Django writes it, so PostgreSQL uses that index for the earlier events.
 _COUNTED_INSERT_SQL = """
 WITH appended AS (
     INSERT INTO {events} (project_id, sequence, action, actor_id, actor_label, object_type,

@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
                 ),
                 ("project_id", models.UUIDField()),
                 ("day", models.DateField()),
-                ("stage_ref", models.CharField(blank=True, max_length=64)),
+                ("stage_ref", models.TextField(blank=True)),
                 ("action", models.CharField(max_length=64)),
                 ("members", models.PositiveIntegerField()),
             ],
