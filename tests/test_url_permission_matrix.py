@@ -30,6 +30,8 @@ from django.utils import timezone
 from coproduce.audit.models import AuditEvent
 from decisions import services as decision_services
 from decisions.models import Comment, Proposal
+from evidence import services as evidence_services
+from evidence.models import ReflectionAnswer, Report
 from participants.models import User
 from participants.notifications.models import Notification
 from participants.notifications.services import notify, unsubscribe_token
@@ -85,6 +87,8 @@ class Scene:
     outsider_invitation: Invitation  # pending, for the outsider
     notification: Notification  # the lived-experience member's
     export: AuditExport  # asked for by the manager
+    reflection: ReflectionAnswer  # the lived-experience member's, named
+    report: Report  # a co-production report, made by the facilitator
 
     def kwargs(self, names: tuple[str, ...]) -> dict[str, object]:
         values = {
@@ -97,6 +101,8 @@ class Scene:
             "token": self.token,
             "notification_id": self.notification.pk,
             "export_id": self.export.pk,
+            "answer_id": self.reflection.pk,
+            "report_id": self.report.pk,
         }
         return {name: values[name] for name in names}
 
@@ -368,6 +374,38 @@ TABLE: dict[str, tuple[Check, ...]] = {
     # An export is its requester's own (the manager's, in the scene).
     "trail:export_status": (get(frozenset({"manager"}), per_role={"facilitator": HIDDEN}),),
     "trail:export_download": (get(frozenset({"manager"}), per_role={"facilitator": HIDDEN}),),
+    # Evidence: the same for everyone in the project; members reflect and answer the pulse
+    "evidence:organisation": (get(SIGNED_IN, scope="site"),),  # lists only one's own
+    "evidence:power_balance": (get(IN_PROJECT),),
+    "evidence:reports": (get(IN_PROJECT), post(STAFF)),
+    "evidence:report": (get(IN_PROJECT),),
+    "evidence:report_pdf": (get(IN_PROJECT),),
+    "evidence:reflection": (
+        get(IN_PROJECT),
+        post(
+            MEMBERS,
+            states=frozenset({"open", "voting", "closed"}),  # once the stage has opened
+            data=lambda scene: {"question": "1", "body": "I was heard.", "shown_as": "named"},
+        ),
+    ),
+    "evidence:reflection_hide": (
+        get(FACILITATOR),
+        post(FACILITATOR, data=lambda scene: {"reason": "Names a member of staff."}),
+    ),
+    # The pulse is sent when the stage closes, and answered then.
+    "evidence:pulse": (
+        get(IN_PROJECT),
+        post(MEMBERS, states=frozenset({"closed"}), data=lambda scene: {"statement_1": "4"}),
+    ),
+    "evidence:pulse_statements": (
+        get(FACILITATOR),  # before the stage opens to change them, after it to read them
+        post(
+            FACILITATOR,
+            states=frozenset({"draft"}),
+            data=lambda scene: {"statements": "I was heard", "ask_ladder": "on"},
+        ),
+    ),
+    "evidence:pulse_close": (post(FACILITATOR, states=frozenset({"closed"})),),
 }
 
 
@@ -462,6 +500,11 @@ def scene(  # type: ignore[no-untyped-def]
         expires_at=timezone.now() + dt.timedelta(days=1),
     )
     export_run(export_id=export.pk)
+    reflection = evidence_services.reflection_answer_create(
+        actor=lived_experience_member, stage=stage, question_number=1, body="Heard.",
+        anonymous=False,
+    )  # fmt: skip
+    report = evidence_services.report_make(actor=facilitator, project=project)
     people = {
         "lived_experience_member": lived_experience_member,
         "carer_member": carer_member,
@@ -483,6 +526,8 @@ def scene(  # type: ignore[no-untyped-def]
         outsider_invitation=for_outsider,
         notification=notification,
         export=export,
+        reflection=reflection,
+        report=report,
     )
 
 
@@ -583,5 +628,7 @@ def _put_stage_in(scene: Scene, state: str) -> None:
         )
     else:
         decision_services.voting_close(actor=facilitator, stage=scene.stage)
+        # What the close's after-commit signal does (nothing commits inside this test).
+        evidence_services.pulse_open(actor=None, stage_id=scene.stage.pk)
     scene.stage.refresh_from_db()
     assert scene.stage.state == state

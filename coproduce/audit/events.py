@@ -260,6 +260,58 @@ _TYPES = (
         N_("Reasons for a decision written"),
         N_("The reasons for a decision were written"),
     ),
+    # Evidence that power was shared: reflection, the pulse, the co-production report
+    EventType(
+        "reflection.answered",
+        N_("%(actor)s answered a question to reflect on in '%(stage)s'"),
+        _M,
+        N_("Reflection answered"),
+        N_("A member answered a question to reflect on in '%(stage)s'"),
+    ),
+    EventType(
+        "reflection.hidden",
+        N_("An answer to reflect on in '%(stage)s' hidden by %(actor)s"),
+        _T,
+        N_("Reflection hidden"),
+    ),
+    EventType(
+        "pulse.statements_changed",
+        N_("The pulse statements of '%(stage)s' changed by %(actor)s"),
+        _M,
+        N_("Pulse statements changed"),
+        N_("The pulse statements of '%(stage)s' were changed"),
+    ),
+    EventType(
+        "pulse.opened",
+        N_("The pulse of '%(stage)s' was sent to every member"),
+        _M,
+        N_("Pulse sent"),
+        N_("The pulse of '%(stage)s' was sent to every member"),
+    ),
+    # Anonymous: never one by one.
+    EventType(
+        "pulse.answered",
+        N_("%(count)s member answered the pulse of '%(stage)s'"),
+        Audience.COUNTS_ONLY,
+        plural=N_("%(count)s members answered the pulse of '%(stage)s'"),
+    ),
+    EventType(
+        "pulse.closed",
+        N_(
+            "The pulse of '%(stage)s' closed by %(actor)s and its answers sealed: no answer "
+            "can be linked to the person who gave it"
+        ),
+        _M,
+        N_("Pulse closed"),
+        N_("The pulse of '%(stage)s' closed and its answers were sealed"),
+    ),
+    EventType(
+        "report.made",
+        N_("Co-production report made by %(actor)s"),
+        _M,
+        N_("Report made"),
+        N_("A co-production report was made"),
+    ),
     # The record itself
     EventType(
         "trail.exported",

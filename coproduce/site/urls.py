@@ -23,5 +23,6 @@ urlpatterns = [
     path("projects/<str:project_id>/record/", include("trail.urls")),
     path("projects/", include("projects.urls")),
     path("projects/", include("decisions.urls")),
+    path("", include("evidence.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -21,6 +21,7 @@ class Kind(models.TextChoices):
     DECISION_RECORDED = "decision_recorded", _("The reasons for a decision are written up")
     REPLY = "reply", _("Someone replies to your proposal or comment")
     PROPOSAL_MODERATED = "proposal_moderated", _("A proposal of yours is hidden or combined")
+    PULSE_OPENED = "pulse_opened", _("A short anonymous questionnaire when a stage closes")
     TRAIL_CHECKED = "trail_checked", _("The nightly check of a project's audit trail (observers)")
     RECORDED_FOR_YOU = (
         "recorded_for_you",
