@@ -85,7 +85,9 @@ def validate_ballot(stage: Stage, raw: dict[str, Any], options: list[Proposal]) 
 # leaving the project waits for this cast to commit, or this cast sees the change and
 # writes nothing); then who voted (a second cast finds the row there and does nothing,
 # without an error) and what (replaced in place by a second cast). Casts do not wait on
-# each other here: the audit chain's own lock orders them, after this statement.
+# each other here: the audit chain's own lock orders them, after this statement. It
+# returns whether it wrote the participation row (a first cast, or a vote recorded with
+# help): only then can there be reminders to take back.
 _CAST_SQL = """
 WITH voter AS (
     SELECT stage.id AS stage_id, membership.constituency
@@ -101,13 +103,14 @@ WITH voter AS (
     INSERT INTO {participation} (stage_id, user_id, voted_on, with_help)
     SELECT stage_id, %(user)s, %(today)s, %(with_help)s FROM voter
     ON CONFLICT (stage_id, user_id) {participation_again}
+    RETURNING 1
 )
 INSERT INTO {ballot} (id, stage_id, voter_key, constituency, content, voter_id)
 SELECT %(ballot)s, stage_id, %(voter_key)s, constituency, %(content)s::jsonb, %(voter)s
 FROM voter
 ON CONFLICT (stage_id, voter_key) DO UPDATE
 SET constituency = EXCLUDED.constituency, content = EXCLUDED.content, voter_id = EXCLUDED.voter_id
-RETURNING id, constituency
+RETURNING id, constituency, EXISTS (SELECT 1 FROM took_part) AS participation_written
 """
 
 
@@ -136,7 +139,8 @@ def ballot_cast(
     is read and checked first; then one transaction writes participation and ballot (see
     `_CAST_SQL`: the stage's state and the membership are checked again there, at the
     moment of casting) and the audit event. Reminders not yet emailed are taken back
-    after the commit.
+    after the commit (by a first cast only: reminders go only to members who have not
+    voted, so a changed vote has none to take back).
     """
     if not permissions.can_vote(actor, stage):
         raise RightsError("You cannot vote here.")
@@ -216,11 +220,12 @@ def _cast(
                 details={"stage": str(stage.pk), "member": str(voter.pk), "how": how},
             )
             decisions_notify.vote_recorded_for_member(member=voter, stage=stage)
-        transaction.on_commit(
-            partial(decisions_notify.voting_reminders_withdraw, user=voter, stage=stage),
-            robust=True,
-        )
-    ballot_id, constituency = row
+        ballot_id, constituency, participation_written = row
+        if participation_written:
+            transaction.on_commit(
+                partial(decisions_notify.voting_reminders_withdraw, user=voter, stage=stage),
+                robust=True,
+            )
     return Ballot(
         id=ballot_id,
         stage=stage,
