@@ -159,9 +159,10 @@ def ballot_cast_with_help(
 ) -> Ballot:
     """A facilitator records (or replaces) the vote of a member who asked them to: by
     phone, on a paper ballot, in a meeting. The ballot is stored exactly like the member's
-    own (secret, sealed at the close); the participation is marked "with help"; the trail
-    says a vote was recorded with help, for whom and how, never what. The member is told,
-    and can change it themselves while voting is open.
+    own (secret, sealed at the close, its `ballot.cast` counted in the day's votes); the
+    participation is marked "with help"; the trail says who recorded a vote with help and
+    how the member asked, never for whom or what. The member is told, and can change it
+    themselves while voting is open.
     """
     if not permissions.can_record_vote_with_help(actor, stage):
         raise RightsError("You cannot record votes for members here.")
@@ -203,21 +204,21 @@ def _cast(
             row = cursor.fetchone()
         if row is None:
             _refuse_cast(voter, stage, helped=helper is not None)
-        if helper is None:
-            # That a member voted, never what.
+        # That a member voted, never what: like every vote, shown only in the day's count.
+        record(
+            action="ballot.cast",
+            actor=voter,
+            project_id=stage.project_id,
+            details={"stage": str(stage.pk)},
+        )
+        if helper is not None:
+            # Who recorded a vote with help, and how the member asked; never for whom (the
+            # member's vote is the count above) nor what.
             record(
-                action="ballot.cast",
-                actor=voter,
-                project_id=stage.project_id,
-                details={"stage": str(stage.pk)},
-            )
-        else:
-            # Who recorded it, for whom and how; never what.
-            record(
-                action="ballot.cast_with_help",
+                action="help.vote_recorded",
                 actor=helper,
                 project_id=stage.project_id,
-                details={"stage": str(stage.pk), "member": str(voter.pk), "how": how},
+                details={"stage": str(stage.pk), "how": how},
             )
             decisions_notify.vote_recorded_for_member(member=voter, stage=stage)
         ballot_id, constituency, participation_written = row
