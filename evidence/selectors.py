@@ -308,11 +308,12 @@ def get_report(project: Project, report_id: object) -> Report:
 
 
 def observed_projects(user: Any) -> list[Project]:
-    """The projects the person observes (sponsors, later), with their stages and reports."""
+    """The projects the person oversees (as observer or sponsor), with their stages and
+    reports."""
     return list(
         Project.objects.filter(
             memberships__user=user,
-            memberships__role=Role.OBSERVER,
+            memberships__role__in=(Role.OBSERVER, Role.SPONSOR),
             memberships__left_at__isnull=True,
         )
         .prefetch_related(
