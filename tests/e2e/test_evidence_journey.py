@@ -91,7 +91,7 @@ def test_a_member_reflects_and_answers_the_pulse_and_a_manager_reads_the_report(
 
     # The manager oversees the project: the organisation view, the power balance, a report.
     sign_in(page, base, "manager@example.org", password, two_factor=True)
-    press(page, page.get_by_role("link", name=re.compile("All the projects you observe")))
+    press(page, page.get_by_role("link", name=re.compile("All the projects you oversee")))
     expect(heading(page)).to_have_text("Projects you oversee")
     assert_accessible(page)
     press(page, page.get_by_role("link", name=re.compile("See the figures")))
