@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "participants",
     "projects",
     "decisions",
+    "meetings",
+    "payments",
     "trail",
     "coproduce.site",
     "django.contrib.admin",

@@ -70,10 +70,18 @@ class ProjectRight:
     INVITE = "invite_to_project"
     MODERATE = "moderate_project"
     READ_AUDIT = "read_audit_trail"
+    # Reply to meetings, choose how to be paid for involvement, and claim it.
+    TAKE_PART = "take_part_in_project"
 
 
 ROLE_RIGHTS: dict[str, tuple[str, ...]] = {
-    Role.MEMBER: (ProjectRight.VIEW, ProjectRight.PROPOSE, ProjectRight.COMMENT, ProjectRight.VOTE),
+    Role.MEMBER: (
+        ProjectRight.VIEW,
+        ProjectRight.PROPOSE,
+        ProjectRight.COMMENT,
+        ProjectRight.VOTE,
+        ProjectRight.TAKE_PART,
+    ),
     Role.FACILITATOR: (
         ProjectRight.VIEW,
         ProjectRight.CONFIGURE,
@@ -125,6 +133,7 @@ class Project(models.Model):
             (ProjectRight.INVITE, "Can invite people to the project"),
             (ProjectRight.MODERATE, "Can moderate the project"),
             (ProjectRight.READ_AUDIT, "Can read the project's audit trail"),
+            (ProjectRight.TAKE_PART, "Can reply to meetings and claim involvement payments"),
         ]
 
     def __str__(self) -> str:
