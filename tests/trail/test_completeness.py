@@ -40,6 +40,7 @@ from participants.models import User
 from projects import services
 from projects.models import Membership, Project, Stage
 from tests.factories import UserFactory
+from tests.trail import meetings_payments_writes
 from trail import services as trail_services
 from trail.selectors import TrailFilters
 
@@ -453,6 +454,7 @@ WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
         lambda c: trail_services.chains_verify_all,
         {"trail.verified"},
     ),
+    **meetings_payments_writes.WRITES,
 }
 
 
@@ -501,6 +503,7 @@ READS = {
     "trail.services.exports_folder",
     "trail.services.stream_limit",
     "trail.services.verify_in_request_limit",
+    *meetings_payments_writes.READS,
 }
 
 
