@@ -13,6 +13,7 @@ import io
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from coproduce.audit.record import record
@@ -476,7 +477,7 @@ def _review(*, actor: User, project: Project, claim: Claim, status: str, reason:
                 + ("approved." if approved else "queried.")
                 + (f" The reason they gave: {locked.review_reason}" if locked.review_reason else "")
             ),
-            link=f"/projects/{project.pk}/payments/mine/",
+            link=reverse("payments:ledger", kwargs={"project_id": project.pk}),
         )
     return locked
 
