@@ -84,11 +84,17 @@ class MeetingForm(PlainTextFormMixin, forms.ModelForm):
 
 
 class ReplyForm(PlainTextFormMixin, forms.ModelForm):
+    coming = forms.ChoiceField(
+        label=_("Will you come?"),
+        choices=Reply.Coming.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Say whether you will come.")},
+    )
+
     class Meta:
         model = Reply
         fields = ["coming", "needs"]
-        widgets = {"coming": forms.RadioSelect, "needs": forms.Textarea(attrs={"rows": 3})}
-        error_messages = {"coming": {"required": _("Say whether you will come.")}}
+        widgets = {"needs": forms.Textarea(attrs={"rows": 3})}
 
 
 class AttendanceForm(forms.Form):
