@@ -267,6 +267,47 @@ TABLE: dict[str, tuple[Check, ...]] = {
             data=lambda scene: {f"option-{scene.proposal.pk}": "1"},
         ),
     ),
+    # A facilitator records the vote of a member who asked (the lived-experience member).
+    "decisions:ballot_with_help": (
+        get(FACILITATOR, states=frozenset({"voting"})),
+        post(
+            FACILITATOR,
+            states=frozenset({"voting"}),
+            data=lambda scene: {
+                "member": str(scene.people["lived_experience_member"].pk),
+                "how": "phone",
+                "member_asked": "on",
+                f"option-{scene.proposal.pk}": "1",
+            },
+        ),
+    ),
+    "decisions:proposal_with_help": (
+        get(FACILITATOR, states=frozenset({"open"})),
+        post(
+            FACILITATOR,
+            states=frozenset({"open"}),
+            data=lambda scene: {
+                "member": str(scene.people["carer_member"].pk),
+                "how": "meeting",
+                "member_asked": "on",
+                **_PROPOSAL_TEXT,
+            },
+        ),
+    ),
+    "decisions:comment_with_help": (
+        get(FACILITATOR, **_MEMBERS_OPEN),
+        post(
+            FACILITATOR,
+            **_MEMBERS_OPEN,
+            data=lambda scene: {
+                "member": str(scene.people["carer_member"].pk),
+                "how": "phone",
+                "member_asked": "on",
+                "body": "Said on the phone: yes, please.",
+            },
+        ),
+    ),
+    "decisions:ballot_paper": (get(FACILITATOR, states=frozenset({"open", "voting"})),),
     # Only for someone who has voted (the carer, in the scene); anyone else goes to the stage.
     "decisions:ballot_recorded": (
         get(

@@ -175,6 +175,12 @@ _TYPES = (
     ),
     # Proposals and comments
     EventType("proposal.created", N_("Proposal added by %(actor)s"), _T, N_("Proposal added")),
+    EventType(
+        "proposal.created_with_help",
+        N_("Proposal added with help by %(actor)s, at a member's request"),
+        _T,
+        N_("Proposal added with help"),
+    ),
     EventType("proposal.edited", N_("Proposal edited by %(actor)s"), _T, N_("Proposal edited")),
     EventType(
         "proposal.withdrawn",
@@ -196,6 +202,12 @@ _TYPES = (
         N_("Proposals carried forward"),
     ),
     EventType("comment.created", N_("Comment added by %(actor)s"), _T, N_("Comment added")),
+    EventType(
+        "comment.created_with_help",
+        N_("Comment added with help by %(actor)s, at a member's request"),
+        _T,
+        N_("Comment added with help"),
+    ),
     EventType("comment.edited", N_("Comment edited by %(actor)s"), _T, N_("Comment edited")),
     EventType(
         "comment.deleted",
@@ -210,6 +222,14 @@ _TYPES = (
         N_("%(count)s member voted in '%(stage)s'"),
         Audience.COUNTS_ONLY,
         plural=N_("%(count)s members voted in '%(stage)s'"),
+    ),
+    # A vote recorded by a facilitator for a member who asked (by phone, on paper, in a
+    # meeting): which member and how are in the details, never what was voted.
+    EventType(
+        "ballot.cast_with_help",
+        N_("Vote recorded with help by %(actor)s in '%(stage)s', at a member's request"),
+        _T,
+        N_("Vote recorded with help"),
     ),
     # Sealing: the secret ballots rewritten at close, so nothing stored links one to a person.
     EventType(

@@ -239,12 +239,13 @@ def _trail(user: User) -> Table:
 
 
 def _participation(user: User) -> Table:
-    columns = ["project", "stage", "voted_on"]
+    columns = ["project", "stage", "voted_on", "recorded_with_help"]
     rows = [
         {
             "project": row.stage.project.title,
             "stage": row.stage.title,
             "voted_on": row.voted_on.isoformat(),
+            "recorded_with_help": row.with_help,
         }
         for row in Participation.objects.filter(user=user)
         .select_related("stage__project")

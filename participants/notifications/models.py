@@ -25,6 +25,10 @@ class Kind(models.TextChoices):
     MEETING_CHANGED = "meeting_changed", _("A meeting you are invited to changes or is cancelled")
     CLAIM_REVIEWED = "claim_reviewed", _("A claim of yours is approved or queried")
     TRAIL_CHECKED = "trail_checked", _("The nightly check of a project's audit trail (observers)")
+    RECORDED_FOR_YOU = (
+        "recorded_for_you",
+        _("A facilitator records a vote, proposal or comment for you, as you asked"),
+    )
 
 
 class Delivery(models.TextChoices):

@@ -238,6 +238,20 @@ def _voting_stage(cast: Cast) -> Stage:
 # purpose, before the events are counted) and returns the call to check.
 DECISION_WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
     "proposal_create": (lambda c: lambda s=_open_stage(c): _proposal(c, s), {"proposal.created"}),
+    "proposal_create_with_help": (
+        lambda c: (
+            lambda s=_open_stage(c): decisions.services.proposal_create_with_help(
+                actor=c.facilitator,
+                member=c.member,
+                stage=s,
+                title="t",
+                body="b",
+                how="phone",
+                member_asked=True,
+            )
+        ),
+        {"proposal.created_with_help"},
+    ),
     "proposal_update": (
         lambda c: (
             lambda p=_proposal(c): decisions.services.proposal_update(
@@ -308,6 +322,19 @@ DECISION_WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
         ),
         {"comment.created"},
     ),
+    "comment_create_with_help": (
+        lambda c: (
+            lambda p=_proposal(c): decisions.services.comment_create_with_help(
+                actor=c.facilitator,
+                member=c.member,
+                proposal=p,
+                body="c",
+                how="paper",
+                member_asked=True,
+            )
+        ),
+        {"comment.created_with_help"},
+    ),
     "comment_update": (
         lambda c: (
             lambda k=decisions.services.comment_create(actor=c.member, proposal=_proposal(c), body="c"): (
@@ -339,6 +366,19 @@ DECISION_WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
             )
         ),
         {"ballot.cast"},
+    ),
+    "ballot_cast_with_help": (
+        lambda c: (
+            lambda s=_voting_stage(c): decisions.services.ballot_cast_with_help(
+                actor=c.facilitator,
+                member=c.member,
+                stage=s,
+                raw={str(decisions.services.stage_options(s)[0].pk): 1},
+                how="phone",
+                member_asked=True,
+            )
+        ),
+        {"ballot.cast_with_help"},
     ),
     "voting_rules_update": (
         lambda c: (
