@@ -32,6 +32,7 @@ __all__ = [
     "minutes_agree",
     "minutes_comment",
     "minutes_write",
+    "replies_forget_needs",
 ]
 
 EDITABLE = (
@@ -338,3 +339,9 @@ def minutes_agree(*, actor: User, meeting: Meeting) -> Meeting:
             details={"version": latest.number},
         )
     return locked
+
+
+def replies_forget_needs(*, person: User) -> int:
+    """Remove what an erased person told facilitators they need (part of erasing an
+    account, recorded there as account.erased). Returns how many replies changed."""
+    return Reply.objects.filter(user=person).exclude(needs="").update(needs="")

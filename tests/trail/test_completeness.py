@@ -522,6 +522,7 @@ UNAUDITED = {
     "trail.services.exports_delete_expired": "removes expired export files (not the trail)",
     "trail.services.anchor_send": "tells observers about a check already recorded as "
     "trail.verified",
+    **meetings_payments_writes.UNAUDITED,
 }
 # Functions of the service modules that change nothing.
 READS = {
