@@ -282,8 +282,16 @@ def claim_review(request: HttpRequest, access: ProjectAccess, claim_id: str) -> 
         else:
             messages.success(request, _("Saved. The member is told."))
             return redirect("payments:claims", project_id=project.pk)
+    chosen = selectors.own_choice(claim.claimant, project)
     return render(
-        request, "payments/claim_review.html", {"project": project, "claim": claim, "form": form}
+        request,
+        "payments/claim_review.html",
+        {
+            "project": project,
+            "claim": claim,
+            "form": form,
+            "paid_as": Choice(chosen).label if chosen else _("Not chosen yet"),
+        },
     )
 
 

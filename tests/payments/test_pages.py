@@ -122,6 +122,7 @@ def test_attendance_page_makes_claims_and_the_member_downloads_a_statement(
     assert response.status_code == 302
     claim = Claim.objects.get()
     review = _url("claim_review", project, claim_id=claim.pk)
+    assert "Not chosen yet" in client.get(review).text  # the facilitator sees the choice
     page = client.post(review, {"decision": "query", "reason": ""})
     assert "Say what you want to ask" in page.text
     assert client.post(review, {"decision": "approve", "reason": ""}).status_code == 302
