@@ -84,8 +84,10 @@ INSTALLED_APPS = [
     "participants",
     "projects",
     "decisions",
+    "delivery",
     "meetings",
     "payments",
+    "evidence",
     "trail",
     "coproduce.site",
     "django.contrib.admin",
@@ -330,8 +332,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "participants.tasks.notification_digests_send",
         "schedule": crontab(hour=17, minute=0),
     },
+    # Responses and delivery actions: reminders before and after they are due, and any
+    # recommendations a closed vote has not yet made (idempotent).
+    "delivery-reminders": {
+        "task": "delivery.tasks.delivery_reminders_due",
+        "schedule": crontab(minute=15),
+    },
     # Stages open and close on time: checked twice a minute.
     "advance-stages": {"task": "decisions.tasks.stages_advance_due", "schedule": 30.0},
+    # A stage's pulse closes (and its answers are sealed) a fortnight after it was sent.
+    "close-pulses": {"task": "evidence.tasks.pulses_close", "schedule": 60 * 15},
     "personal-data-retention": {
         "task": "coproduce.site.tasks.personal_data_retention",
         "schedule": crontab(hour=3, minute=30),

@@ -336,8 +336,11 @@ def carry_forward(request: HttpRequest, context: StageContext) -> HttpResponse:
     _require(permissions.can_carry_forward(request.user, stage))
     targets = {str(target.pk): target for target in selectors.later_stages(stage)}
     sources = {str(proposal.pk): proposal for proposal in selectors.active_proposals(stage)}
+    # A link may choose proposals beforehand (?proposal=<id>, as a recommendation's page does).
+    chosen = [key for key in request.GET.getlist("proposal") if key in sources]
     form = CarryForwardForm(
         request.POST or None,
+        initial={"proposals": chosen},
         stages=[(key, target.title) for key, target in targets.items()],
         proposals=[(key, proposal.title) for key, proposal in sources.items()],
     )

@@ -156,7 +156,9 @@ class InvitationForm(PlainTextFormMixin, forms.Form):
         widget=forms.RadioSelect,
         help_text=_(
             "Members propose and vote, each with one equal vote. Facilitators run the "
-            "project but do not vote. Observers can read everything but do not take part."
+            "project but do not vote. Observers can read everything but do not take part. "
+            "Sponsors hold the budget or authority: they respond to the group's "
+            "recommendations and do not vote."
         ),
     )
     suggested_constituency = forms.ChoiceField(

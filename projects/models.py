@@ -57,6 +57,8 @@ class Role(models.TextChoices):
     MEMBER = "member", _("Member")
     FACILITATOR = "facilitator", _("Facilitator")
     OBSERVER = "observer", _("Observer")
+    # The NHS manager who holds the budget or authority: responds to the recommendations.
+    SPONSOR = "sponsor", _("Sponsor")
 
 
 class ProjectRight:
@@ -71,6 +73,7 @@ class ProjectRight:
     MODERATE = "moderate_project"
     READ_AUDIT = "read_audit_trail"
     RECORD_WITH_HELP = "record_with_help"
+    RESPOND = "respond_in_project"
     # Reply to meetings, choose how to be paid for involvement, and claim it.
     TAKE_PART = "take_part_in_project"
 
@@ -92,6 +95,7 @@ ROLE_RIGHTS: dict[str, tuple[str, ...]] = {
         ProjectRight.RECORD_WITH_HELP,
     ),
     Role.OBSERVER: (ProjectRight.VIEW, ProjectRight.READ_AUDIT),
+    Role.SPONSOR: (ProjectRight.VIEW, ProjectRight.READ_AUDIT, ProjectRight.RESPOND),
 }
 
 
@@ -139,6 +143,7 @@ class Project(models.Model):
                 ProjectRight.RECORD_WITH_HELP,
                 "Can record a vote, proposal or comment for a member who asks for help",
             ),
+            (ProjectRight.RESPOND, "Can respond to the project's recommendations"),
             (ProjectRight.TAKE_PART, "Can reply to meetings and claim involvement payments"),
         ]
 

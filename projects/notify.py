@@ -59,6 +59,10 @@ def invited_notify(invitation: Invitation, invitee: User) -> None:
         Role.OBSERVER: gettext(
             "Observers can read everything in the project. They do not take part or vote."
         ),
+        Role.SPONSOR: gettext(
+            "Sponsors respond to the group's recommendations and help deliver them. "
+            "They do not vote."
+        ),
     }
     notify(
         recipients=[invitee],
@@ -79,6 +83,7 @@ def invited_notify(invitation: Invitation, invitee: User) -> None:
                 Role.MEMBER: gettext("a member"),
                 Role.FACILITATOR: gettext("a facilitator"),
                 Role.OBSERVER: gettext("an observer"),
+                Role.SPONSOR: gettext("a sponsor"),
             }[invitation.role],
             "role_words": role_words[invitation.role],
             "until": local_when(invitation.expires_at, invitee),

@@ -132,10 +132,11 @@ def can_create_project(user: User | AnonymousUser) -> bool:
 
 
 def role_needs_two_factors(role: str | None) -> bool:
-    """Facilitators and observers see who is in a project: they sign in with two factors."""
-    return role in (Role.FACILITATOR, Role.OBSERVER)
+    """Facilitators, observers and sponsors see who is in a project (and sponsors hold its
+    authority): they sign in with two factors."""
+    return role in (Role.FACILITATOR, Role.OBSERVER, Role.SPONSOR)
 
 
 def needs_mfa(user: User | AnonymousUser, role: str | None) -> bool:
-    """Facilitators and observers must switch on two-factor authentication first."""
+    """Facilitators, observers and sponsors must switch on two-factor authentication first."""
     return role_needs_two_factors(role) and not is_mfa_enabled(user)

@@ -30,6 +30,10 @@ from django.utils import timezone
 from coproduce.audit.models import AuditEvent
 from decisions import services as decision_services
 from decisions.models import Comment, Proposal
+from delivery import services as delivery_services
+from delivery.models import Action, Recommendation
+from evidence import services as evidence_services
+from evidence.models import ReflectionAnswer, Report
 from meetings import services as meeting_services
 from meetings.models import Meeting
 from participants.models import User
@@ -40,6 +44,7 @@ from payments.models import Activity, Claim
 from projects import services as project_services
 from projects.models import Invitation, Membership, Project, Stage
 from tests.conftest import force_login_with_two_factors
+from tests.delivery import helpers as delivery_helpers
 from trail.models import AuditExport
 from trail.services import export_run
 
@@ -54,12 +59,15 @@ ROLES = (
     "clinician_member",
     "facilitator",
     "manager",
+    "sponsor",
     "outsider",
     "anonymous",
 )
 MEMBERS = frozenset({"lived_experience_member", "carer_member", "clinician_member"})
 FACILITATOR = frozenset({"facilitator"})
-STAFF = frozenset({"facilitator", "manager"})  # who see the people and the trail
+SPONSOR = frozenset({"sponsor"})
+# Who see the people and the trail (and sign in with two factors).
+STAFF = frozenset({"facilitator", "manager", "sponsor"})
 IN_PROJECT = MEMBERS | STAFF
 SIGNED_IN = IN_PROJECT | {"outsider"}
 STATES = ("draft", "open", "voting", "closed")
@@ -89,6 +97,11 @@ class Scene:
     outsider_invitation: Invitation  # pending, for the outsider
     notification: Notification  # the lived-experience member's
     export: AuditExport  # asked for by the manager
+    recommendation: Recommendation  # accepted in part by the sponsor
+    action: Action  # on it, confirmed, owned by the carer
+    proposed_action: Action  # on it, proposed by the clinician, not confirmed yet
+    reflection: ReflectionAnswer  # the lived-experience member's, named
+    report: Report  # a co-production report, made by the facilitator
     meeting: Meeting  # held yesterday: the carer came (a claim), minutes written
     upcoming_meeting: Meeting  # next week: members can still reply, facilitators change it
     claim: Claim  # the carer's, waiting for a facilitator
@@ -105,6 +118,10 @@ class Scene:
             "token": self.token,
             "notification_id": self.notification.pk,
             "export_id": self.export.pk,
+            "recommendation_id": self.recommendation.pk,
+            "action_id": self.action.pk,
+            "answer_id": self.reflection.pk,
+            "report_id": self.report.pk,
             "meeting_id": self.meeting.pk,
             "claim_id": self.claim.pk,
             "activity_id": self.activity.pk,
@@ -177,6 +194,10 @@ def _preferences(scene: Scene) -> object:
     return sorted(NotificationPreference.objects.values_list("user_id", "kind", "delivery"))
 
 
+def _action_row(scene: Scene) -> object:
+    return Action.objects.filter(pk=scene.action.pk).values().first()
+
+
 def _user_rows(scene: Scene) -> object:
     return sorted(User.objects.values_list("pk", "display_name", "erased_at"))
 
@@ -184,6 +205,9 @@ def _user_rows(scene: Scene) -> object:
 _PROPOSAL_TEXT = {"title": "A calmer waiting room", "body": "Fewer people waiting alone at night."}
 _MEMBERS_OPEN = {"states": frozenset({"open"})}
 BEFORE_VOTING = frozenset({"draft", "open"})
+
+# The other trail readers do not see that someone else's export exists.
+NOT_THEIR_EXPORT = {"facilitator": HIDDEN, "sponsor": HIDDEN}
 
 # Every named URL of the portal: name -> the checks of its methods.
 TABLE: dict[str, tuple[Check, ...]] = {
@@ -464,8 +488,93 @@ TABLE: dict[str, tuple[Check, ...]] = {
     "trail:anchors": (get(STAFF),),
     "trail:export": (post(STAFF, data=lambda scene: {"format": "csv"}),),
     # An export is its requester's own (the manager's, in the scene).
-    "trail:export_status": (get(frozenset({"manager"}), per_role={"facilitator": HIDDEN}),),
-    "trail:export_download": (get(frozenset({"manager"}), per_role={"facilitator": HIDDEN}),),
+    "trail:export_status": (get(frozenset({"manager"}), per_role=NOT_THEIR_EXPORT),),
+    "trail:export_download": (get(frozenset({"manager"}), per_role=NOT_THEIR_EXPORT),),
+    # Delivery: the scene's recommendation is accepted in part, so members comment on it and
+    # propose actions; its action is owned by the carer.
+    "delivery:overview": (get(IN_PROJECT),),
+    "delivery:recommendation": (
+        get(IN_PROJECT),
+        post(MEMBERS, data=lambda scene: {"body": "Which part, and why?"}),
+    ),
+    "delivery:respond": (
+        get(SPONSOR),
+        post(
+            SPONSOR,
+            data=lambda scene: {"answer": "accepted", "reasons": "", "next_steps": "In May."},
+        ),
+    ),
+    "delivery:response_due": (
+        get(FACILITATOR),
+        post(
+            FACILITATOR,
+            data=lambda scene: {
+                "response_due_on": (timezone.localdate() + dt.timedelta(days=9)).isoformat()
+            },
+        ),
+    ),
+    "delivery:action_create": (
+        get(MEMBERS | FACILITATOR | SPONSOR),
+        post(
+            MEMBERS | FACILITATOR | SPONSOR,
+            data=lambda scene: {
+                "title": "Write the rota",
+                "done_looks_like": "A rota on the wall",
+                "owner": str(scene.people["carer_member"].pk),
+                "due_on": (timezone.localdate() + dt.timedelta(days=9)).isoformat(),
+            },
+        ),
+    ),
+    "delivery:action": (
+        get(IN_PROJECT),
+        post(MEMBERS, data=lambda scene: {"body": "Thank you for this."}),
+    ),
+    # On the proposed action (see `_url`): a facilitator or sponsor confirms it.
+    "delivery:action_confirm": (post(FACILITATOR | SPONSOR),),
+    "delivery:action_status": (
+        get(frozenset({"carer_member"}) | FACILITATOR | SPONSOR),
+        post(
+            frozenset({"carer_member"}) | FACILITATOR | SPONSOR,
+            data=lambda scene: {"status": "in_progress"},
+            effect=_action_row,
+        ),
+    ),
+    "delivery:action_update": (
+        get(frozenset({"carer_member"})),
+        post(frozenset({"carer_member"}), data=lambda scene: {"text": "The rota is drafted."}),
+    ),
+    # Evidence: the same for everyone in the project; members reflect and answer the pulse
+    "evidence:organisation": (get(SIGNED_IN, scope="site"),),  # lists only one's own
+    "evidence:power_balance": (get(IN_PROJECT),),
+    "evidence:reports": (get(IN_PROJECT), post(STAFF)),
+    "evidence:report": (get(IN_PROJECT),),
+    "evidence:report_pdf": (get(IN_PROJECT),),
+    "evidence:reflection": (
+        get(IN_PROJECT),
+        post(
+            MEMBERS,
+            states=frozenset({"open", "voting", "closed"}),  # once the stage has opened
+            data=lambda scene: {"question": "1", "body": "I was heard.", "shown_as": "named"},
+        ),
+    ),
+    "evidence:reflection_hide": (
+        get(FACILITATOR),
+        post(FACILITATOR, data=lambda scene: {"reason": "Names a member of staff."}),
+    ),
+    # The pulse is sent when the stage closes, and answered then.
+    "evidence:pulse": (
+        get(IN_PROJECT),
+        post(MEMBERS, states=frozenset({"closed"}), data=lambda scene: {"statement_1": "4"}),
+    ),
+    "evidence:pulse_statements": (
+        get(FACILITATOR),  # before the stage opens to change them, after it to read them
+        post(
+            FACILITATOR,
+            states=frozenset({"draft"}),
+            data=lambda scene: {"statements": "I was heard", "ask_ladder": "on"},
+        ),
+    ),
+    "evidence:pulse_close": (post(FACILITATOR, states=frozenset({"closed"})),),
 }
 
 
@@ -560,6 +669,25 @@ def scene(  # type: ignore[no-untyped-def]
         expires_at=timezone.now() + dt.timedelta(days=1),
     )
     export_run(export_id=export.pk)
+    sponsor = delivery_helpers.add_sponsor(project)
+    recommendation = delivery_helpers.recommendations(
+        project, facilitator, [clinician_member], titles=("Night nurse",), position=3
+    )[0]
+    delivery_helpers.respond(sponsor, recommendation, "accepted_in_part")
+    action = delivery_helpers.confirmed_action(sponsor, recommendation, carer_member)
+    proposed = delivery_services.action_propose(
+        actor=clinician_member,
+        recommendation=delivery_helpers.fresh(recommendation),
+        title="Ask the night team",
+        done_looks_like="Their answers written up",
+        owner=clinician_member,
+        due_on=timezone.localdate() + dt.timedelta(days=5),
+    )
+    reflection = evidence_services.reflection_answer_create(
+        actor=lived_experience_member, stage=stage, question_number=1, body="Heard.",
+        anonymous=False,
+    )  # fmt: skip
+    report = evidence_services.report_make(actor=facilitator, project=project)
     today = timezone.localdate()
     payment_services.policy_set(
         actor=facilitator, project=project, starts_on=today - dt.timedelta(days=30)
@@ -598,6 +726,7 @@ def scene(  # type: ignore[no-untyped-def]
         "clinician_member": clinician_member,
         "facilitator": facilitator,
         "manager": manager,
+        "sponsor": sponsor,
         "outsider": outsider,
     }
     return Scene(
@@ -613,6 +742,11 @@ def scene(  # type: ignore[no-untyped-def]
         outsider_invitation=for_outsider,
         notification=notification,
         export=export,
+        recommendation=recommendation,
+        action=action,
+        proposed_action=proposed,
+        reflection=reflection,
+        report=report,
         meeting=held,
         upcoming_meeting=upcoming,
         claim=claim,
@@ -663,6 +797,8 @@ def _url(name: str, route: Route, scene: Scene) -> str:
         kwargs["token"] = unsubscribe_token(scene.people["lived_experience_member"], "stage_opened")
     if name == "projects:invitation_for_you":
         kwargs["invitation_id"] = scene.outsider_invitation.pk
+    if name == "delivery:action_confirm":
+        kwargs["action_id"] = scene.proposed_action.pk
     if name in UPCOMING_MEETING_PAGES:
         kwargs["meeting_id"] = scene.upcoming_meeting.pk
     return reverse(name, kwargs=kwargs)
@@ -725,5 +861,7 @@ def _put_stage_in(scene: Scene, state: str) -> None:
         )
     else:
         decision_services.voting_close(actor=facilitator, stage=scene.stage)
+        # What the close's after-commit signal does (nothing commits inside this test).
+        evidence_services.pulse_open(actor=None, stage_id=scene.stage.pk)
     scene.stage.refresh_from_db()
     assert scene.stage.state == state

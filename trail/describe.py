@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, gettext_lazy, ngettext
@@ -27,6 +28,7 @@ from django.utils.translation import gettext_noop as N_
 
 from coproduce.audit.events import EVENT_TYPES, Audience, names_seen_by
 from coproduce.audit.models import SYSTEM_LABEL
+from delivery.models import ActionStatus, Answer
 
 # Every action whose events could tie a vote to a person by time or order.
 BALLOT_PREFIX = "ballot."
@@ -87,6 +89,7 @@ class DescribeContext:
     project_url: str = ""
     stages: Mapping[str, Place] = field(default_factory=dict)
     proposal_urls: Mapping[str, str] = field(default_factory=dict)
+    project_id: str = ""  # for the addresses of delivery's recommendations and actions
     words: Words = field(default_factory=Words)
     lines: dict[tuple[str, str, int | None], str] = field(default_factory=dict)
     # Erased people's names now ("Former member N"), by user id and by membership id:
@@ -111,11 +114,13 @@ ROLE_WITH_ARTICLE = {
     "member": N_("a member"),
     "facilitator": N_("a facilitator"),
     "observer": N_("an observer"),
+    "sponsor": N_("a sponsor"),
 }
 ROLE_CAPITALISED = {
     "member": N_("A member"),
     "facilitator": N_("A facilitator"),
     "observer": N_("An observer"),
+    "sponsor": N_("A sponsor"),
 }
 FIELD_NAMES = {
     "title": N_("name"),
@@ -165,6 +170,7 @@ ACTION_GROUPS: dict[str, tuple[Any, tuple[str, ...]]] = {
     "proposals": (gettext_lazy("Proposals and comments"), ("proposal.", "proposals.", "comment.")),
     "votes": (gettext_lazy("Votes (a count for each day)"), (BALLOT_PREFIX,)),
     "decisions": (gettext_lazy("Decision records"), ("decision.",)),
+    "delivery": (gettext_lazy("Delivery: responses and actions"), ("delivery.",)),
     "record": (gettext_lazy("Exports of this record"), ("trail.",)),
 }
 # One kind of entry to filter by: each event type the registry offers in the filter.
@@ -363,6 +369,30 @@ def _verified(event: EventLike, context: DescribeContext) -> Sentence:
     return context.words(_registered("trail.verified")), {}
 
 
+def _delivery_word(value: Any) -> str:
+    """A status, an answer or a date of a delivery event, in words."""
+    text = str(value or "")
+    for choices in (ActionStatus, Answer):
+        if text in choices.values:
+            return str(choices(text).label).lower()
+    return text or "-"
+
+
+def _delivery_values(event: EventLike, words: Words) -> dict[str, Any]:
+    """Before and after (a status or a date), the answer and the count of a delivery event."""
+    details = _details(event)
+    pair = details.get("status") or details.get("due_on") or ["", ""]
+    before, after = ([*pair, "", ""])[:2] if isinstance(pair, list) else ("", "")
+    return {
+        "before": _delivery_word(before),
+        "after": _delivery_word(after),
+        "answer": _delivery_word(details.get("answer")),
+        "count": details.get("count", "?"),
+    }
+
+
+DELIVERY_PREFIX = "delivery."
+
 # What a sentence of the registry needs from an event's details, beyond actor and stage.
 _EXTRAS: dict[str, Callable[[EventLike, Words], dict[str, Any]]] = {
     "stage.moved": _position,
@@ -376,6 +406,7 @@ _EXTRAS: dict[str, Callable[[EventLike, Words], dict[str, Any]]] = {
     "retention.invitation_addresses_removed": _count,
     "retention.participation_deleted": _count,
     "retention.notifications_deleted": _count,
+    **{name: _delivery_values for name in EVENT_TYPES if name.startswith(DELIVERY_PREFIX)},
 }
 # Events whose line varies with what happened (a variant of the registry's sentence).
 _VARIANTS: dict[str, Writer] = {
@@ -437,6 +468,30 @@ def _render(template: str, values: dict[str, Any], stage: Place | None) -> tuple
     return text, html
 
 
+def _delivery_link(event: EventLike, context: DescribeContext) -> Place | None:
+    """A delivery event leads to its recommendation or action (never removed: their
+    addresses are made from the ids the event kept, without reading the database)."""
+    if not context.project_id or not event.action.startswith(DELIVERY_PREFIX):
+        return None
+    details = _details(event)
+    action_id = event.object_id if event.object_type == "action" else details.get("action")
+    if action_id:
+        url = reverse(
+            "delivery:action", kwargs={"project_id": context.project_id, "action_id": action_id}
+        )
+        return Place(context.words(N_("Open the action")), url)
+    recommendation_id = (
+        event.object_id if event.object_type == "recommendation" else details.get("recommendation")
+    )
+    if recommendation_id:
+        url = reverse(
+            "delivery:recommendation",
+            kwargs={"project_id": context.project_id, "recommendation_id": recommendation_id},
+        )
+        return Place(context.words(N_("Open the recommendation")), url)
+    return None
+
+
 def _link(event: EventLike, context: DescribeContext, has_stage_link: bool) -> Place | None:
     """Where the event leads: its proposal, the project, or the stage it happened in."""
     words = context.words
@@ -451,6 +506,9 @@ def _link(event: EventLike, context: DescribeContext, has_stage_link: bool) -> P
             return Place(words(N_("Open the proposal")), url)
     if event.object_type == "project" and context.project_url:
         return Place(words(N_("Open the project")), context.project_url)
+    delivery_place = _delivery_link(event, context)
+    if delivery_place is not None:
+        return delivery_place
     if not has_stage_link:
         place = context.stages.get(stage_ref(event))
         if place is not None:
@@ -461,7 +519,11 @@ def _link(event: EventLike, context: DescribeContext, has_stage_link: bool) -> P
 
 
 def _changes(event: EventLike, words: Words) -> tuple[tuple[str, str, str], ...]:
-    """The before and after values a stage's settings change kept."""
+    """The before and after values a stage's settings change (or a delivery change) kept."""
+    if event.action in ("delivery.action_status_changed", "delivery.response_due_set"):
+        values = _delivery_values(event, words)
+        label = words(N_("Status") if "status" in _details(event) else N_("Due by"))
+        return ((label, values["before"], values["after"]),)
     if event.action != "stage.updated":
         return ()
     rows = []
@@ -534,6 +596,8 @@ def _member_sentence(event: EventLike, context: DescribeContext) -> Sentence:
         if details.get("from") == "voting":
             return words(N_("Voting closed on '%(stage)s'")), {}
         return words(N_("Stage '%(stage)s' closed")), {}
+    if event.action.startswith(DELIVERY_PREFIX) and event.action in _MEMBER_MESSAGES:
+        return words(_MEMBER_MESSAGES[event.action]), _delivery_values(event, words)
     if event.action in _MEMBER_MESSAGES:
         message = _MEMBER_MESSAGES[event.action]
         return words(message), someone if "%(someone)s" in message else {}

@@ -273,6 +273,7 @@ def describe_context(
         project_url=project.get_absolute_url(),
         stages=places,
         proposal_urls=_proposal_urls(project, events),
+        project_id=str(project.pk),
         actor_names=actor_names,
         member_names=member_names,
     )

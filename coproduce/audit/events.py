@@ -8,7 +8,8 @@ test checks that every service writes only names from here.
 Data only: this module imports no app. Sentences are marked for translation and
 translated where they are shown. Placeholders the describer fills: %(actor)s (who
 did it), %(stage)s (the stage, linked), %(person)s, %(role)s, %(fields)s,
-%(position)s, %(kind)s, %(format)s, %(count)s.
+%(position)s, %(kind)s, %(format)s, %(count)s, and for delivery %(before)s,
+%(after)s (a status or date before and after a change) and %(answer)s.
 
 To add an event type: add one entry below (a sentence people understand without
 knowing the portal's insides), then call `record(action="<name>", ...)` in the
@@ -259,6 +260,114 @@ _TYPES = (
         _M,
         N_("Reasons for a decision written"),
         N_("The reasons for a decision were written"),
+    ),
+    # Delivery: recommendations, the organisation's response, and the actions
+    EventType(
+        "delivery.recommendations_created",
+        N_("%(count)s recommendation(s) made from the decision for '%(stage)s'"),
+        _M,
+        N_("Recommendations made"),
+        N_("%(count)s recommendation(s) made from the decision for '%(stage)s'"),
+    ),
+    EventType(
+        "delivery.response_due_set",
+        N_("Date a response is due changed by %(actor)s, from %(before)s to %(after)s"),
+        _M,
+        N_("Response due date changed"),
+        N_("The date a response is due changed, from %(before)s to %(after)s"),
+    ),
+    EventType(
+        "delivery.response_written",
+        N_("Response to a recommendation written by %(actor)s: %(answer)s"),
+        _M,
+        N_("Response written"),
+        N_("The organisation responded to a recommendation: %(answer)s"),
+    ),
+    EventType(
+        "delivery.comment_created",
+        N_("Comment on delivery added by %(actor)s"),
+        _T,
+        N_("Comment on delivery added"),
+    ),
+    EventType(
+        "delivery.action_proposed",
+        N_("Delivery action proposed by %(actor)s"),
+        _M,
+        N_("Action proposed"),
+        N_("A delivery action was proposed"),
+    ),
+    EventType(
+        "delivery.action_confirmed",
+        N_("Delivery action confirmed by %(actor)s"),
+        _M,
+        N_("Action confirmed"),
+        N_("A delivery action was confirmed"),
+    ),
+    EventType(
+        "delivery.action_status_changed",
+        N_("Delivery action moved from %(before)s to %(after)s by %(actor)s"),
+        _M,
+        N_("Action status changed"),
+        N_("A delivery action moved from %(before)s to %(after)s"),
+    ),
+    EventType(
+        "delivery.action_update_posted",
+        N_("Progress update on a delivery action posted by %(actor)s"),
+        _M,
+        N_("Progress update posted"),
+        N_("A progress update was posted on a delivery action"),
+    ),
+    # Evidence that power was shared: reflection, the pulse, the co-production report
+    EventType(
+        "reflection.answered",
+        N_("%(actor)s answered a question to reflect on in '%(stage)s'"),
+        _M,
+        N_("Reflection answered"),
+        N_("A member answered a question to reflect on in '%(stage)s'"),
+    ),
+    EventType(
+        "reflection.hidden",
+        N_("An answer to reflect on in '%(stage)s' hidden by %(actor)s"),
+        _T,
+        N_("Reflection hidden"),
+    ),
+    EventType(
+        "pulse.statements_changed",
+        N_("The pulse statements of '%(stage)s' changed by %(actor)s"),
+        _M,
+        N_("Pulse statements changed"),
+        N_("The pulse statements of '%(stage)s' were changed"),
+    ),
+    EventType(
+        "pulse.opened",
+        N_("The pulse of '%(stage)s' was sent to every member"),
+        _M,
+        N_("Pulse sent"),
+        N_("The pulse of '%(stage)s' was sent to every member"),
+    ),
+    # Anonymous: never one by one.
+    EventType(
+        "pulse.answered",
+        N_("%(count)s member answered the pulse of '%(stage)s'"),
+        Audience.COUNTS_ONLY,
+        plural=N_("%(count)s members answered the pulse of '%(stage)s'"),
+    ),
+    EventType(
+        "pulse.closed",
+        N_(
+            "The pulse of '%(stage)s' closed by %(actor)s and its answers sealed: no answer "
+            "can be linked to the person who gave it"
+        ),
+        _M,
+        N_("Pulse closed"),
+        N_("The pulse of '%(stage)s' closed and its answers were sealed"),
+    ),
+    EventType(
+        "report.made",
+        N_("Co-production report made by %(actor)s"),
+        _M,
+        N_("Report made"),
+        N_("A co-production report was made"),
     ),
     # Meetings (meetings/): what a member needs is never in the trail, only that they said
     EventType(

@@ -1,4 +1,5 @@
-"""Audit events for sign-ins of facilitators and observers, and for two-factor changes.
+"""Audit events for sign-ins of facilitators, observers and sponsors, and for two-factor
+changes.
 
 allauth reports these through its signals; each handler writes one site-wide event
 (no project) in its own transaction. Connected by importing this module from
@@ -18,8 +19,8 @@ from django.dispatch import receiver
 
 from coproduce.audit.record import record
 
-# Roles whose sign-ins are recorded: the people who run and oversee projects.
-RECORDED_ROLES = ("facilitator", "observer")
+# Roles whose sign-ins are recorded: the people who run, oversee and sponsor projects.
+RECORDED_ROLES = ("facilitator", "observer", "sponsor")
 
 
 def _runs_or_observes_a_project(user: Any) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from coproduce.audit.models import AuditEvent
@@ -24,6 +25,8 @@ from coproduce.audit.record import record
 from decisions.models import Ballot, Comment, Participation, Proposal
 from decisions.rules import voting_rules_for
 from decisions.services import voter_key
+from delivery.models import Action, ActionUpdate, DeliveryComment, Response
+from evidence.models import PulseTaken, ReflectionAnswer
 from meetings.models import Attendance, Reply
 from meetings.services import replies_forget_needs
 from participants.models import User
@@ -51,6 +54,10 @@ software) and CSV files (open them in a spreadsheet). Times are in UTC.
   invitations_received.*    invitations sent to your email address
   invitations_sent.*        invitations you sent to other people
   trail_entries.csv / .json the entries of the audit trail that record something you did
+  delivery_responses.*      responses to recommendations you wrote (as a sponsor)
+  delivery_actions.*        delivery actions you own or proposed
+  delivery_updates.*        progress updates you posted on actions
+  delivery_comments.*       comments you wrote on recommendations and actions
   votes_taken_part_in.*     the votes you took part in (that you voted and the day,
                             never what)
   meeting_replies.*         your replies to meetings, with what you told the
@@ -59,6 +66,11 @@ software) and CSV files (open them in a spreadsheet). Times are in UTC.
   payment_choices.*         how you chose to be paid for taking part, in each project
   payment_claims.*          your claims for payment and expenses, and their status
   ballots_while_open.json   your own ballot in each vote that is still open
+  reflections.csv / .json   your answers to the questions to reflect on that show
+                            your name (anonymous answers hold no name: nobody can
+                            find them again, so they are not here)
+  pulses_answered.*         the pulses you answered (that you answered and the day,
+                            never what: pulse answers hold no name)
 
 About your ballots
 ------------------
@@ -190,6 +202,80 @@ def _comments(user: User) -> Table:
     return Table("comments", columns, rows)
 
 
+def _delivery_responses(user: User) -> Table:
+    columns = ["recommendation", "version", "answer", "reasons", "next_steps", "written_at"]
+    rows = [
+        {
+            "recommendation": row.recommendation.title,
+            "version": row.version,
+            "answer": row.answer,
+            "reasons": row.reasons,
+            "next_steps": row.next_steps,
+            "written_at": _when(row.written_at),
+        }
+        for row in Response.objects.filter(written_by=user)
+        .select_related("recommendation")
+        .order_by("written_at", "pk")
+    ]
+    return Table("delivery_responses", columns, rows)
+
+
+def _delivery_actions(user: User) -> Table:
+    columns = ["id", "project", "title", "done_looks_like", "you_own_it", "you_proposed_it"]
+    columns += ["due_on", "status", "drop_reason", "proposed_at"]
+    rows = [
+        {
+            "id": str(row.pk),
+            "project": row.recommendation.project.title,
+            "title": row.title,
+            "done_looks_like": row.done_looks_like,
+            "you_own_it": row.owner_id == user.pk,
+            "you_proposed_it": row.proposed_by_id == user.pk,
+            "due_on": row.due_on.isoformat(),
+            "status": row.status,
+            "drop_reason": row.drop_reason,
+            "proposed_at": _when(row.proposed_at),
+        }
+        for row in Action.objects.filter(Q(owner=user) | Q(proposed_by=user))
+        .select_related("recommendation__project")
+        .order_by("proposed_at", "pk")
+    ]
+    return Table("delivery_actions", columns, rows)
+
+
+def _delivery_updates(user: User) -> Table:
+    columns = ["action_id", "action", "text", "evidence_url", "written_at"]
+    rows = [
+        {
+            "action_id": str(row.action_id),
+            "action": row.action.title,
+            "text": row.text,
+            "evidence_url": row.evidence_url,
+            "written_at": _when(row.written_at),
+        }
+        for row in ActionUpdate.objects.filter(author=user)
+        .select_related("action")
+        .order_by("written_at", "pk")
+    ]
+    return Table("delivery_updates", columns, rows)
+
+
+def _delivery_comments(user: User) -> Table:
+    columns = ["recommendation", "action", "body", "created_at"]
+    rows = [
+        {
+            "recommendation": row.recommendation.title,
+            "action": row.action.title if row.action else "",
+            "body": row.body,
+            "created_at": _when(row.created_at),
+        }
+        for row in DeliveryComment.objects.filter(author=user)
+        .select_related("recommendation", "action")
+        .order_by("created_at", "pk")
+    ]
+    return Table("delivery_comments", columns, rows)
+
+
 def _notifications(user: User) -> Table:
     columns = ["kind", "subject", "body", "link", "created_at", "read_at", "emailed_at"]
     rows = [
@@ -260,6 +346,40 @@ def _participation(user: User) -> Table:
         .order_by("voted_on", "pk")
     ]
     return Table("votes_taken_part_in", columns, rows)
+
+
+def _reflections(user: User) -> Table:
+    columns = ["project", "stage", "question", "answer", "written_on", "hidden", "reason"]
+    rows = [
+        {
+            "project": row.stage.project.title,
+            "stage": row.stage.title,
+            "question": row.question,
+            "answer": row.body,
+            "written_on": row.written_on.isoformat(),
+            "hidden": row.hidden,
+            "reason": row.moderation_reason,
+        }
+        for row in ReflectionAnswer.objects.filter(author=user)
+        .select_related("stage__project")
+        .order_by("written_on", "pk")
+    ]
+    return Table("reflections", columns, rows)
+
+
+def _pulses_answered(user: User) -> Table:
+    columns = ["project", "stage", "answered_on"]
+    rows = [
+        {
+            "project": row.pulse.stage.project.title,
+            "stage": row.pulse.stage.title,
+            "answered_on": row.answered_on.isoformat(),
+        }
+        for row in PulseTaken.objects.filter(user=user)
+        .select_related("pulse__stage__project")
+        .order_by("answered_on", "pk")
+    ]
+    return Table("pulses_answered", columns, rows)
 
 
 def _open_ballots(user: User) -> list[dict[str, Any]]:
@@ -384,11 +504,17 @@ def personal_data_zip(*, user: User, site_name: str) -> bytes:
         _memberships(user),
         _proposals(user),
         _comments(user),
+        _delivery_responses(user),
+        _delivery_actions(user),
+        _delivery_updates(user),
+        _delivery_comments(user),
         _notifications(user),
         _invitations(invitations.filter(email__iexact=user.email), "invitations_received"),
         _invitations(invitations.filter(invited_by=user), "invitations_sent"),
         _trail(user),
         _participation(user),
+        _reflections(user),
+        _pulses_answered(user),
         _meeting_replies(user),
         _meetings_attended(user),
         _payment_choices(user),

@@ -23,7 +23,9 @@ urlpatterns = [
     path("projects/<str:project_id>/record/", include("trail.urls")),
     path("projects/", include("projects.urls")),
     path("projects/", include("decisions.urls")),
+    path("projects/", include("delivery.urls")),
     path("projects/", include("meetings.urls")),
     path("projects/", include("payments.urls")),
+    path("", include("evidence.urls")),
     path("admin/", admin.site.urls),
 ]

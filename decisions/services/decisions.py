@@ -17,6 +17,7 @@ from decisions.models import Ballot, DecisionNote, DecisionRecord, VotingRules
 from decisions.results import count_stage
 from decisions.rules import voting_rules_for
 from decisions.services.ballots import stage_options
+from decisions.signals import decision_recorded
 from participants.models import User
 from projects import permissions as project_permissions
 from projects import services as project_services
@@ -164,6 +165,11 @@ def voting_close(*, actor: User | None, stage: Stage) -> DecisionRecord:
             details={"stage": str(locked.pk), "tie_break": record_.decided_by_tie_break},
         )
         decisions_notify.results_published_notify(decision=record_)
+        # Later layers (delivery: the recommendations) act on the committed record.
+        # robust: what they do is theirs to retry; the closed vote stands.
+        transaction.on_commit(
+            lambda: decision_recorded.send(sender=DecisionRecord, record=record_), robust=True
+        )
     return record_
 
 

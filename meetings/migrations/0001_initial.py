@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("projects", "0009_take_part_right"),
+        ("projects", "0011_take_part_right"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

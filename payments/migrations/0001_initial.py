@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("meetings", "0001_initial"),
-        ("projects", "0009_take_part_right"),
+        ("projects", "0011_take_part_right"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -24,6 +24,8 @@ from coproduce.site.management.commands.seed_demo import (
 )
 from decisions.models import Ballot, DecisionRecord
 from decisions.services import stages_advance
+from delivery.models import Action, Recommendation, Response
+from evidence.demo import EXTRA_MEMBERS
 from participants.models import User
 from participants.notifications.models import Kind, Notification
 from projects.models import Membership, Project, Stage
@@ -36,8 +38,11 @@ pytestmark = pytest.mark.django_db
 def test_seed_demo_creates_one_account_per_role_and_is_idempotent(client) -> None:
     call_command("seed_demo")
     call_command("seed_demo")
-    assert User.objects.count() == len(DEMO_PEOPLE) == 6
-    assert EmailAddress.objects.filter(verified=True).count() == 6
+    demo_emails = [person.email for person in DEMO_PEOPLE]
+    assert User.objects.filter(email__in=demo_emails).count() == len(DEMO_PEOPLE) == 7
+    # The evidence demo's extra members never sign in: only the demo accounts do.
+    assert User.objects.count() == 7 + len(EXTRA_MEMBERS)
+    assert EmailAddress.objects.filter(verified=True).count() == 7
     project = Project.objects.get(title=DEMO_PROJECT_TITLE)
     roles = sorted(Membership.objects.filter(project=project).values_list("user__email", "role"))
     assert roles == [
@@ -46,11 +51,25 @@ def test_seed_demo_creates_one_account_per_role_and_is_idempotent(client) -> Non
         ("facilitator@example.org", "facilitator"),
         ("lived-experience@example.org", "member"),
         ("manager@example.org", "observer"),
+        ("sponsor@example.org", "sponsor"),
     ]
     assert project.stages.count() == 5
     first_stage = project.stages.get(position=1)
-    assert first_stage.state == "open"
     assert first_stage.proposals.count() == 4
+    # Delivery: the problems were carried into a priority vote that closed, and its four
+    # recommendations have a response of each kind and actions (one overdue).
+    assert first_stage.state == "closed"
+    priorities = project.stages.get(position=2)
+    assert priorities.state == "closed"
+    assert DecisionRecord.objects.filter(stage=priorities)
+    recommendations = Recommendation.objects.filter(project=project)
+    assert recommendations.count() == 4
+    assert sorted(Response.objects.values_list("answer", flat=True)) == [
+        "accepted", "accepted_in_part", "declined", "not_now",
+    ]  # fmt: skip
+    owners = set(Action.objects.values_list("owner__email", flat=True))
+    assert {"lived-experience@example.org", "clinician@example.org"} <= owners
+    assert Action.objects.filter(due_on__lt=timezone.localdate(), status="planned").count() == 1
     response = client.post(
         "/accounts/login/", {"login": "facilitator@example.org", "password": DEMO_PASSWORD}
     )
@@ -169,3 +188,24 @@ def test_demo_code_prints_the_code_an_authenticator_app_shows_now(capsys) -> Non
     assert code.isdecimal()
     assert len(code) == 6
     assert validate_totp_code(DEMO_TOTP_SECRET, code)
+
+
+@override_settings(DEBUG=True)
+def test_seed_demo_gives_the_evidence_pages_something_real(client) -> None:
+    from django.urls import reverse
+
+    from evidence.demo import HISTORY_PROJECT_TITLE
+    from evidence.models import PulseAnswer, ReflectionAnswer, Report
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+    history = Project.objects.get(title=HISTORY_PROJECT_TITLE)
+    assert list(history.stages.filter(state="closed").values_list("position", flat=True)) == [1, 2]
+    assert PulseAnswer.objects.filter(pulse__stage__project=history, sealed=True).count() == 18
+    assert ReflectionAnswer.objects.filter(stage__project=history, author__isnull=True).exists()
+    assert ReflectionAnswer.objects.filter(stage__project__title=DEMO_PROJECT_TITLE).count() == 2
+    assert Report.objects.filter(project=history).count() == 1
+    client.force_login(User.objects.get(email="lived-experience@example.org"))
+    page = client.get(reverse("evidence:power_balance", args=[history.pk])).content.decode()
+    assert "People with lived experience made" in page
+    assert "out of 5 on average" in page

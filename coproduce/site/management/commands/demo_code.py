@@ -22,6 +22,6 @@ class Command(BaseCommand):
         counter = int(time.time()) // mfa_settings.TOTP_PERIOD  # what an app shows now
         code = format_hotp_value(hotp_value(DEMO_TOTP_SECRET, counter))
         self.stdout.write(
-            f"Two-factor code for facilitator@example.org and manager@example.org: {code}"
+            f"Two-factor code for facilitator@, manager@ and sponsor@example.org: {code}"
         )
         self.stdout.write("(It changes every 30 seconds.)")

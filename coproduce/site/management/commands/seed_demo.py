@@ -20,6 +20,8 @@ from django.utils import timezone
 
 from decisions import services as decision_services
 from decisions.models import Proposal
+from delivery.demo import add_delivery_demo
+from evidence.demo import evidence_demo_ensure
 from meetings.demo import add_demo_meetings
 from participants.models import User
 from payments.demo import add_demo_payments
@@ -44,7 +46,7 @@ class DemoPerson:
 
     @property
     def needs_mfa(self) -> bool:
-        return self.project_role in ("facilitator", "observer")
+        return self.project_role in ("facilitator", "observer", "sponsor")
 
 
 DEMO_PEOPLE = (
@@ -59,6 +61,7 @@ DEMO_PEOPLE = (
     DemoPerson("clinician@example.org", "Clear Brook", "clinician member", "member", "clinician"),
     DemoPerson("facilitator@example.org", "Warm Lark", "facilitator", "facilitator"),
     DemoPerson("manager@example.org", "Silver Birch", "NHS manager (observer)", "observer"),
+    DemoPerson("sponsor@example.org", "Bright Oak", "NHS manager (sponsor)", "sponsor"),
     DemoPerson("outsider@example.org", "Misty Fern", "outsider (in no project)"),
 )
 
@@ -78,12 +81,15 @@ class Command(BaseCommand):
             add_demo_payments(project, add_demo_meetings(project))
             vote_project = _ensure_project(people, **DEMO_VOTE_PROJECT)
             demo_vote = _ensure_demo_vote(vote_project, people)
+            evidence_demo_ensure(**_evidence_cast(people))
+            # After the reflections in the first stage: delivery closes it (its vote is over).
+            add_delivery_demo(project, {email: user for email, (_p, user) in people.items()})
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD!r}):")
         for person in DEMO_PEOPLE:
             self.stdout.write(f"  {person.email:<32} {person.display_name:<14} {person.role}")
         self.stdout.write(
             "Or sign in with a code: the email lands in var/mail/ and in this console.\n"
-            "The facilitator and the manager also need a two-factor code: "
+            "The facilitator, the manager and the sponsor also need a two-factor code: "
             "`make demo-code` prints it."
         )
         closes = timezone.localtime(demo_vote.closes_at)
@@ -92,6 +98,17 @@ class Command(BaseCommand):
             f"{closes:%H:%M} ({closes.tzname()}). Sign in as lived-experience@example.org to "
             "vote before then; afterwards the decision and its emails appear (var/mail/)."
         )
+
+
+def _evidence_cast(people: dict[str, tuple[DemoPerson, User]]) -> dict[str, Any]:
+    """The demo's facilitator, observer and one member per group, for `evidence.demo`."""
+    by_role = {person.project_role: user for person, user in people.values()}
+    members = {person.constituency: user for person, user in people.values() if person.constituency}
+    return {
+        "facilitator": by_role["facilitator"],
+        "observer": by_role["observer"],
+        "members": members,
+    }
 
 
 def _ensure_person(person: DemoPerson) -> User:
@@ -173,7 +190,8 @@ def _ensure_project(
             for stage in project.stages.order_by("-position"):
                 project_services.stage_delete(actor=facilitator, stage=stage)
     for person, user in people.values():
-        if person.project_role in ("", "facilitator"):
+        # The sponsor joins the demo project only, with its delivery (delivery.demo).
+        if person.project_role in ("", "facilitator", "sponsor"):
             continue
         if Membership.objects.filter(project=project, user=user, left_at__isnull=True).exists():
             continue

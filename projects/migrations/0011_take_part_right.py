@@ -36,7 +36,8 @@ def take_back(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("projects", "0008_record_with_help_right"),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("projects", "0010_sponsor_groups_for_existing_projects"),
     ]
 
     operations = [
@@ -56,6 +57,7 @@ class Migration(migrations.Migration):
                         "record_with_help",
                         "Can record a vote, proposal or comment for a member who asks for help",
                     ),
+                    ("respond_in_project", "Can respond to the project's recommendations"),
                     (
                         "take_part_in_project",
                         "Can reply to meetings and claim involvement payments",

@@ -1,0 +1,275 @@
+"""The delivery pages of a project: recommendations, the organisation's responses and the
+delivery actions. Each view starts from `project_page`, checks a predicate, and calls a
+service; a rule's refusal is shown beside the field, keeping what was typed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from delivery import permissions, selectors, services
+from delivery.forms import (
+    ActionForm,
+    ActionStatusForm,
+    ActionUpdateForm,
+    CommentForm,
+    ResponseDueForm,
+    ResponseForm,
+)
+from delivery.rules import DeliveryRuleError
+from projects.access import project_page
+from projects.selectors import ProjectAccess
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def _refused(form: forms.Form, error: DeliveryRuleError) -> None:
+    """Show the rule's message beside its field (or above the form), keeping the input."""
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, str(error))
+
+
+@project_page
+@require_http_methods(["GET"])
+def overview(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
+    project, user = access.project, request.user
+    today = timezone.localdate()
+    return render(
+        request,
+        "delivery/overview.html",
+        {
+            "project": project,
+            "recommendations": selectors.project_recommendations(project, today),
+            "summary": selectors.delivery_summary(project, today),
+            "can_respond": permissions.can_respond(user, project),
+        },
+    )
+
+
+@project_page
+@require_http_methods(["GET", "POST"])
+def recommendation(
+    request: HttpRequest, access: ProjectAccess, recommendation_id: str
+) -> HttpResponse:
+    project, user = access.project, request.user
+    found = selectors.get_recommendation(project, recommendation_id, timezone.localdate())
+    can_comment = permissions.can_comment_on_recommendation(user, project, found.current)
+    form = CommentForm(request.POST or None)
+    if request.method == "POST":
+        _require(can_comment)
+        if form.is_valid():
+            try:
+                services.recommendation_comment_create(
+                    actor=user, recommendation=found, body=form.cleaned_data["body"]
+                )
+            except DeliveryRuleError as error:
+                _refused(form, error)
+            else:
+                messages.success(request, _("Your comment has been added."))
+                return redirect(f"{found.get_absolute_url()}#comments")
+    return render(
+        request,
+        "delivery/recommendation.html",
+        {
+            "project": project,
+            "recommendation": found,
+            "form": form,
+            "can_comment": can_comment,
+            "can_respond": permissions.can_respond(user, project),
+            "can_set_due": permissions.can_set_response_due(user, project),
+            "can_propose_action": permissions.can_propose_action(user, project, found.current),
+            "can_take_back": permissions.can_take_back(user, project, found.current),
+        },
+    )
+
+
+@project_page
+@require_http_methods(["GET", "POST"])
+def respond(request: HttpRequest, access: ProjectAccess, recommendation_id: str) -> HttpResponse:
+    project, user = access.project, request.user
+    found = selectors.get_recommendation(project, recommendation_id, timezone.localdate())
+    _require(permissions.can_respond(user, project))
+    initial: dict[str, Any] = {}
+    if found.current is not None:
+        initial = {
+            "answer": found.current.answer,
+            "reasons": found.current.reasons,
+            "next_steps": found.current.next_steps,
+        }
+    form = ResponseForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.response_write(actor=user, recommendation=found, **form.cleaned_data)
+        except DeliveryRuleError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("Your response is published. The group has been told."))
+            return redirect(found)
+    return render(
+        request,
+        "delivery/respond.html",
+        {"project": project, "recommendation": found, "form": form},
+    )
+
+
+@project_page
+@require_http_methods(["GET", "POST"])
+def response_due(
+    request: HttpRequest, access: ProjectAccess, recommendation_id: str
+) -> HttpResponse:
+    project, user = access.project, request.user
+    found = selectors.get_recommendation(project, recommendation_id, timezone.localdate())
+    _require(permissions.can_set_response_due(user, project))
+    form = ResponseDueForm(request.POST or None, initial={"response_due_on": found.response_due_on})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.response_due_set(
+                actor=user, recommendation=found, due_on=form.cleaned_data["response_due_on"]
+            )
+        except DeliveryRuleError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("The date the response is due has been saved."))
+            return redirect(found)
+    return render(
+        request,
+        "delivery/response_due.html",
+        {"project": project, "recommendation": found, "form": form},
+    )
+
+
+@project_page
+@require_http_methods(["GET", "POST"])
+def action_create(
+    request: HttpRequest, access: ProjectAccess, recommendation_id: str
+) -> HttpResponse:
+    project, user = access.project, request.user
+    found = selectors.get_recommendation(project, recommendation_id, timezone.localdate())
+    _require(permissions.can_propose_action(user, project, found.current))
+    form = ActionForm(request.POST or None, people=selectors.possible_owners(project))
+    if request.method == "POST" and form.is_valid():
+        try:
+            action = services.action_propose(actor=user, recommendation=found, **form.cleaned_data)
+        except DeliveryRuleError as error:
+            _refused(form, error)
+        else:
+            if action.confirmed:
+                messages.success(request, _("The action is added and confirmed."))
+            else:
+                messages.success(
+                    request,
+                    _("Thank you. Your action is proposed: a facilitator or sponsor confirms it."),
+                )
+            return redirect(action)
+    return render(
+        request,
+        "delivery/action_form.html",
+        {
+            "project": project,
+            "recommendation": found,
+            "form": form,
+            "confirms": permissions.can_confirm_actions(user, project),
+        },
+    )
+
+
+@project_page
+@require_http_methods(["GET", "POST"])
+def action(request: HttpRequest, access: ProjectAccess, action_id: str) -> HttpResponse:
+    project, user = access.project, request.user
+    found = selectors.get_action(project, action_id, timezone.localdate())
+    can_comment = permissions.can_comment_on_action(user, project)
+    form = CommentForm(request.POST or None)
+    if request.method == "POST":
+        _require(can_comment)
+        if form.is_valid():
+            try:
+                services.action_comment_create(
+                    actor=user, action=found, body=form.cleaned_data["body"]
+                )
+            except DeliveryRuleError as error:
+                _refused(form, error)
+            else:
+                messages.success(request, _("Your comment has been added."))
+                return redirect(f"{found.get_absolute_url()}#comments")
+    return render(
+        request,
+        "delivery/action.html",
+        {
+            "project": project,
+            "action": found,
+            "form": form,
+            "can_comment": can_comment,
+            "can_confirm": permissions.can_confirm_action(user, project, found),
+            "can_change_status": permissions.can_change_action_status(user, project, found),
+            "can_post_update": permissions.can_post_update(user, project, found),
+        },
+    )
+
+
+@project_page
+@require_POST
+def action_confirm(request: HttpRequest, access: ProjectAccess, action_id: str) -> HttpResponse:
+    project, user = access.project, request.user
+    found = selectors.get_action(project, action_id, timezone.localdate())
+    _require(permissions.can_confirm_action(user, project, found))
+    try:
+        services.action_confirm(actor=user, action=found)
+    except DeliveryRuleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The action is confirmed. Its owner has been told."))
+    return redirect(found)
+
+
+@project_page
+@require_http_methods(["GET", "POST"])
+def action_status(request: HttpRequest, access: ProjectAccess, action_id: str) -> HttpResponse:
+    project, user = access.project, request.user
+    found = selectors.get_action(project, action_id, timezone.localdate())
+    _require(permissions.can_change_action_status(user, project, found))
+    form = ActionStatusForm(
+        request.POST or None, current=found.status, initial={"status": found.status}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.action_status_change(actor=user, action=found, **form.cleaned_data)
+        except DeliveryRuleError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("The action's status has been saved."))
+            return redirect(found)
+    return render(
+        request, "delivery/action_status.html", {"project": project, "action": found, "form": form}
+    )
+
+
+@project_page
+@require_http_methods(["GET", "POST"])
+def action_update(request: HttpRequest, access: ProjectAccess, action_id: str) -> HttpResponse:
+    project, user = access.project, request.user
+    found = selectors.get_action(project, action_id, timezone.localdate())
+    _require(permissions.can_post_update(user, project, found))
+    form = ActionUpdateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.action_update_post(actor=user, action=found, **form.cleaned_data)
+        except DeliveryRuleError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("Your update has been posted."))
+            return redirect(f"{found.get_absolute_url()}#updates")
+    return render(
+        request, "delivery/action_update.html", {"project": project, "action": found, "form": form}
+    )
