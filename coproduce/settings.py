@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "projects",
     "decisions",
     "delivery",
+    "meetings",
+    "payments",
     "evidence",
     "trail",
     "coproduce.site",

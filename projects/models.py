@@ -74,10 +74,18 @@ class ProjectRight:
     READ_AUDIT = "read_audit_trail"
     RECORD_WITH_HELP = "record_with_help"
     RESPOND = "respond_in_project"
+    # Reply to meetings, choose how to be paid for involvement, and claim it.
+    TAKE_PART = "take_part_in_project"
 
 
 ROLE_RIGHTS: dict[str, tuple[str, ...]] = {
-    Role.MEMBER: (ProjectRight.VIEW, ProjectRight.PROPOSE, ProjectRight.COMMENT, ProjectRight.VOTE),
+    Role.MEMBER: (
+        ProjectRight.VIEW,
+        ProjectRight.PROPOSE,
+        ProjectRight.COMMENT,
+        ProjectRight.VOTE,
+        ProjectRight.TAKE_PART,
+    ),
     Role.FACILITATOR: (
         ProjectRight.VIEW,
         ProjectRight.CONFIGURE,
@@ -136,6 +144,7 @@ class Project(models.Model):
                 "Can record a vote, proposal or comment for a member who asks for help",
             ),
             (ProjectRight.RESPOND, "Can respond to the project's recommendations"),
+            (ProjectRight.TAKE_PART, "Can reply to meetings and claim involvement payments"),
         ]
 
     def __str__(self) -> str:

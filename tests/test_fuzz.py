@@ -244,6 +244,8 @@ def _build_scene() -> Scene:
     decided = project_services.stage_transition(actor=facilitator, stage=decided, to_state="voting")
     services.voting_close(actor=facilitator, stage=decided)
 
+    _meetings_and_payments(project, facilitator, members["carer"])
+
     people = {"facilitator": facilitator, "manager": manager, **members}
     sessions = {}
     for key, person in people.items():
@@ -256,6 +258,49 @@ def _build_scene() -> Scene:
         "closed": Stage.objects.get(pk=decided.pk),
     }
     return Scene(stages=stages, people=people, sessions=sessions)
+
+
+def _meetings_and_payments(project: Any, facilitator: User, carer: User) -> None:
+    """A payment policy, a meeting held yesterday (the carer came: a claim; minutes), and
+    one next week."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from meetings import services as meetings
+    from payments import services as payments
+
+    today = timezone.localdate()
+    payments.policy_set(actor=facilitator, project=project, starts_on=today - dt.timedelta(days=9))
+    payments.activity_add(
+        actor=facilitator,
+        project=project,
+        kind="meeting",
+        name="Meetings",
+        unit="hour",
+        amount="27.50",
+        effective_from=today - dt.timedelta(days=9),
+    )
+    for days in (-1, 7):
+        starts = timezone.now() + dt.timedelta(days=days)
+        meeting = meetings.meeting_schedule(
+            actor=facilitator,
+            project=project,
+            title="Workshop",
+            purpose="Talk",
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(hours=2),
+            place="Room 4",
+        )
+        if days < 0:
+            payments.attendance_record_with_claims(
+                actor=facilitator, meeting=meeting, present={carer.pk: "online"}
+            )
+            meetings.minutes_write(actor=facilitator, meeting=meeting, text="We met.")
+
+
+# Meeting pages that are about a meeting already held (the others: the one to come).
+HELD_MEETING_PAGES = ("/attendance/", "/minutes/", "/stages/")
 
 
 @pytest.fixture(scope="module")
@@ -304,7 +349,19 @@ def _fill(route: str, scene: Scene, stage: Stage, hostile: dict[str, str] | None
     comment = proposal.comments.first() if proposal else None
     membership = Membership.objects.filter(project=project, role="member").first()
     invitation = project.invitations.first()
+    from meetings.models import Meeting
+    from payments.models import Activity, Claim
+
+    meetings = Meeting.objects.filter(project=project).order_by("starts_at")
+    meeting = (meetings.first() if any(p in route for p in HELD_MEETING_PAGES) else None) or (
+        meetings.last()
+    )
+    claim = Claim.objects.filter(project=project).first()
+    activity = Activity.objects.filter(policy__project=project).first()
     values = {
+        "meeting_id": str(meeting.pk) if meeting else "0",
+        "claim_id": str(claim.pk) if claim else "0",
+        "activity_id": str(activity.pk) if activity else "0",
         "project_id": str(project.pk),
         "stage_id": str(stage.pk),
         "proposal_id": str(proposal.pk) if proposal else "0",
@@ -341,6 +398,7 @@ def _count_query(cursor: Any) -> str:
         "AND (table_name LIKE 'projects_%%' OR table_name LIKE 'decisions_%%' "
         "OR table_name LIKE 'participants_%%' OR table_name LIKE 'coproduce_%%' "
         "OR table_name LIKE 'trail_%%' OR table_name LIKE 'account_%%' "
+        "OR table_name LIKE 'meetings_%%' OR table_name LIKE 'payments_%%' "
         "OR table_name LIKE 'mfa_%%' OR table_name LIKE 'guardian_%%' "
         "OR table_name LIKE 'auth_%%')"
     )

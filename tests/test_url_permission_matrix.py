@@ -34,9 +34,13 @@ from delivery import services as delivery_services
 from delivery.models import Action, Recommendation
 from evidence import services as evidence_services
 from evidence.models import ReflectionAnswer, Report
+from meetings import services as meeting_services
+from meetings.models import Meeting
 from participants.models import User
 from participants.notifications.models import Notification
 from participants.notifications.services import notify, unsubscribe_token
+from payments import services as payment_services
+from payments.models import Activity, Claim
 from projects import services as project_services
 from projects.models import Invitation, Membership, Project, Stage
 from tests.conftest import force_login_with_two_factors
@@ -98,6 +102,10 @@ class Scene:
     proposed_action: Action  # on it, proposed by the clinician, not confirmed yet
     reflection: ReflectionAnswer  # the lived-experience member's, named
     report: Report  # a co-production report, made by the facilitator
+    meeting: Meeting  # held yesterday: the carer came (a claim), minutes written
+    upcoming_meeting: Meeting  # next week: members can still reply, facilitators change it
+    claim: Claim  # the carer's, waiting for a facilitator
+    activity: Activity  # the policy's meetings, paid per hour
 
     def kwargs(self, names: tuple[str, ...]) -> dict[str, object]:
         values = {
@@ -114,6 +122,9 @@ class Scene:
             "action_id": self.action.pk,
             "answer_id": self.reflection.pk,
             "report_id": self.report.pk,
+            "meeting_id": self.meeting.pk,
+            "claim_id": self.claim.pk,
+            "activity_id": self.activity.pk,
         }
         return {name: values[name] for name in names}
 
@@ -383,6 +394,93 @@ TABLE: dict[str, tuple[Check, ...]] = {
             effect=_comment_row,
         ),
     ),
+    # Meetings: replies, changes and cancellation on the upcoming meeting, the rest on
+    # yesterday's (see _url)
+    "meetings:list": (get(IN_PROJECT),),
+    "meetings:create": (
+        get(FACILITATOR),
+        post(
+            FACILITATOR,
+            data=lambda scene: {
+                "title": "Workshop",
+                "purpose": "Talk",
+                "starts_at": "2030-03-03T10:00",
+                "ends_at": "2030-03-03T12:00",
+                "place": "Room 4",
+            },
+        ),
+    ),
+    "meetings:detail": (
+        get(IN_PROJECT),
+        post(MEMBERS, data=lambda scene: {"coming": "yes", "needs": "A quiet room"}),
+    ),
+    "meetings:edit": (get(FACILITATOR),),
+    "meetings:cancel": (get(FACILITATOR), post(FACILITATOR)),
+    "meetings:calendar": (get(IN_PROJECT),),
+    "meetings:stages": (
+        get(FACILITATOR),
+        post(FACILITATOR, data=lambda scene: {"stages": [str(scene.stage.pk)]}),
+    ),
+    "meetings:minutes": (
+        get(IN_PROJECT),
+        post(FACILITATOR, data=lambda scene: {"text": "We met, and agreed."}),
+    ),
+    "meetings:minutes_comment": (post(MEMBERS, data=lambda scene: {"body": "Add the date."}),),
+    "meetings:minutes_agree": (post(FACILITATOR),),
+    # Involvement payments: a member's own pages are theirs only (never staff's)
+    "payments:overview": (get(IN_PROJECT),),
+    "payments:policy": (
+        get(FACILITATOR),
+        post(FACILITATOR, data=lambda scene: {"starts_on": "2026-01-01", "care_expenses": "on"}),
+    ),
+    "payments:activity_add": (
+        get(FACILITATOR),
+        post(
+            FACILITATOR,
+            data=lambda scene: {
+                "kind": "reviewing",
+                "name": "Reviewing",
+                "unit": "session",
+                "amount": "30.00",
+                "effective_from": "2026-01-01",
+            },
+        ),
+    ),
+    "payments:rate_add": (
+        get(FACILITATOR),
+        post(FACILITATOR, data=lambda scene: {"amount": "31.00", "effective_from": "2030-01-01"}),
+    ),
+    "payments:choice": (get(MEMBERS), post(MEMBERS, data=lambda scene: {"choice": "voucher"})),
+    "payments:ledger": (get(MEMBERS),),
+    "payments:statement": (get(MEMBERS),),
+    "payments:claim_create": (
+        get(MEMBERS),
+        post(
+            MEMBERS,
+            data=lambda scene: {
+                "kind": "travel",
+                "amount": "3.20",
+                "on": timezone.localdate().isoformat(),
+                "description": "Bus",
+            },
+        ),
+    ),
+    "payments:claims": (get(FACILITATOR),),
+    "payments:export": (post(FACILITATOR),),
+    "payments:claim_review": (
+        get(FACILITATOR),
+        post(FACILITATOR, data=lambda scene: {"decision": "approve"}),
+    ),
+    "payments:attendance": (
+        get(FACILITATOR),
+        post(
+            FACILITATOR,
+            data=lambda scene: {
+                f"person-{scene.people['carer_member'].pk}": "online",
+                f"person-{scene.people['clinician_member'].pk}": "in_person",
+            },
+        ),
+    ),
     # The trail
     "trail:trail": (get(STAFF),),
     "trail:history": (get(IN_PROJECT),),  # what happened, without names, for everyone in it
@@ -590,6 +688,38 @@ def scene(  # type: ignore[no-untyped-def]
         anonymous=False,
     )  # fmt: skip
     report = evidence_services.report_make(actor=facilitator, project=project)
+    today = timezone.localdate()
+    payment_services.policy_set(
+        actor=facilitator, project=project, starts_on=today - dt.timedelta(days=30)
+    )
+    activity = payment_services.activity_add(
+        actor=facilitator,
+        project=project,
+        kind="meeting",
+        name="Meetings",
+        unit="hour",
+        amount="27.50",
+        effective_from=today - dt.timedelta(days=30),
+    )
+    meetings = []
+    for days in (-1, 7):
+        starts = timezone.now() + dt.timedelta(days=days)
+        meetings.append(
+            meeting_services.meeting_schedule(
+                actor=facilitator,
+                project=project,
+                title="Workshop",
+                purpose="Talk",
+                starts_at=starts,
+                ends_at=starts + dt.timedelta(hours=2),
+                place="Room 4",
+            )
+        )
+    held, upcoming = meetings
+    (claim,) = payment_services.attendance_record_with_claims(
+        actor=facilitator, meeting=held, present={carer_member.pk: "in_person"}
+    )
+    meeting_services.minutes_write(actor=facilitator, meeting=held, text="We met.")
     people = {
         "lived_experience_member": lived_experience_member,
         "carer_member": carer_member,
@@ -617,6 +747,10 @@ def scene(  # type: ignore[no-untyped-def]
         proposed_action=proposed,
         reflection=reflection,
         report=report,
+        meeting=held,
+        upcoming_meeting=upcoming,
+        claim=claim,
+        activity=activity,
     )
 
 
@@ -651,6 +785,12 @@ def _outcome(response: Any, changed: bool, method: str) -> str:
     return OK if changed else REFUSED
 
 
+# Pages about a meeting that has not started yet (replies, changes, its calendar file).
+UPCOMING_MEETING_PAGES = frozenset(
+    {"meetings:detail", "meetings:edit", "meetings:cancel", "meetings:calendar"}
+)
+
+
 def _url(name: str, route: Route, scene: Scene) -> str:
     kwargs = scene.kwargs(route.arguments)
     if name == "participants:unsubscribe":
@@ -659,6 +799,8 @@ def _url(name: str, route: Route, scene: Scene) -> str:
         kwargs["invitation_id"] = scene.outsider_invitation.pk
     if name == "delivery:action_confirm":
         kwargs["action_id"] = scene.proposed_action.pk
+    if name in UPCOMING_MEETING_PAGES:
+        kwargs["meeting_id"] = scene.upcoming_meeting.pk
     return reverse(name, kwargs=kwargs)
 
 

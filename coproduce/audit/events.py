@@ -370,6 +370,104 @@ _TYPES = (
         N_("Report made"),
         N_("A co-production report was made"),
     ),
+    # Meetings (meetings/): what a member needs is never in the trail, only that they said
+    EventType(
+        "meeting.scheduled",
+        N_("Meeting scheduled by %(actor)s"),
+        _M,
+        N_("Meeting scheduled"),
+        N_("A meeting was scheduled"),
+    ),
+    EventType(
+        "meeting.changed",
+        N_("Meeting details changed by %(actor)s"),
+        _M,
+        N_("Meeting changed"),
+        N_("A meeting's details were changed"),
+    ),
+    EventType(
+        "meeting.cancelled",
+        N_("Meeting cancelled by %(actor)s"),
+        _M,
+        N_("Meeting cancelled"),
+        N_("A meeting was cancelled"),
+    ),
+    EventType(
+        "meeting.replied", N_("%(actor)s replied to a meeting invitation"), _T, N_("Meeting reply")
+    ),
+    EventType(
+        "meeting.needs_told",
+        N_("Someone told the facilitators what they need to take part in a meeting"),
+        _T,
+        N_("Needs told to the facilitators"),
+    ),
+    EventType(
+        "meeting.attendance_recorded",
+        N_("Attendance at a meeting recorded by %(actor)s"),
+        _M,
+        N_("Attendance recorded"),
+        N_("Who came to a meeting was recorded"),
+    ),
+    EventType(
+        "meeting.stages_linked",
+        N_("The stages a meeting fed were set by %(actor)s"),
+        _M,
+        N_("Meeting linked to stages"),
+        N_("A meeting was linked to the stages it fed"),
+    ),
+    EventType(
+        "meeting.minutes_written",
+        N_("Meeting minutes written by %(actor)s"),
+        _M,
+        N_("Minutes written"),
+        N_("A meeting's minutes were written"),
+    ),
+    EventType(
+        "meeting.minutes_commented",
+        N_("Comment on meeting minutes by %(actor)s"),
+        _T,
+        N_("Comment on minutes"),
+    ),
+    EventType(
+        "meeting.minutes_agreed",
+        N_("Meeting minutes marked agreed by %(actor)s"),
+        _M,
+        N_("Minutes agreed"),
+        N_("A meeting's minutes were agreed"),
+    ),
+    # Involvement payments (payments/): amounts for facilitators and observers only, and a
+    # member's choice of payment never
+    EventType(
+        "payments.policy_set",
+        N_("Payment policy set by %(actor)s"),
+        _M,
+        N_("Payment policy set"),
+        N_("The payment policy was set"),
+    ),
+    EventType(
+        "payments.activity_added",
+        N_("Paid activity added to the payment policy by %(actor)s"),
+        _T,
+        N_("Paid activity added"),
+    ),
+    EventType("payments.rate_set", N_("New rate set by %(actor)s"), _T, N_("Rate set")),
+    EventType(
+        "payments.choice_made",
+        N_("Someone chose how they are paid for taking part"),
+        _T,
+        N_("Payment choice made"),
+    ),
+    EventType("payments.claim_made", N_("Claim made by %(actor)s"), _T, N_("Claim made")),
+    EventType(
+        "payments.claim_approved", N_("Claim approved by %(actor)s"), _T, N_("Claim approved")
+    ),
+    EventType("payments.claim_queried", N_("Claim queried by %(actor)s"), _T, N_("Claim queried")),
+    EventType(
+        "payments.claims_exported",
+        N_("Approved claims exported for finance by %(actor)s"),
+        _T,
+        N_("Claims exported for finance"),
+    ),
     # The record itself
     EventType(
         "trail.exported",

@@ -27,9 +27,12 @@ from decisions.rules import voting_rules_for
 from decisions.services import voter_key
 from delivery.models import Action, ActionUpdate, DeliveryComment, Response
 from evidence.models import PulseTaken, ReflectionAnswer
+from meetings.models import Attendance, Reply
+from meetings.services import replies_forget_needs
 from participants.models import User
 from participants.notifications.models import Notification, NotificationPreference
 from participants.services import user_erase
+from payments.models import Claim, PaymentChoice
 from projects.erasure import invitations_forget_address, memberships_end_for_erased
 from projects.models import Invitation, Membership, ProjectRoleGroup, Stage
 
@@ -57,6 +60,11 @@ software) and CSV files (open them in a spreadsheet). Times are in UTC.
   delivery_comments.*       comments you wrote on recommendations and actions
   votes_taken_part_in.*     the votes you took part in (that you voted and the day,
                             never what)
+  meeting_replies.*         your replies to meetings, with what you told the
+                            facilitators you need
+  meetings_attended.*       the meetings you were recorded at, in person or online
+  payment_choices.*         how you chose to be paid for taking part, in each project
+  payment_claims.*          your claims for payment and expenses, and their status
   ballots_while_open.json   your own ballot in each vote that is still open
   reflections.csv / .json   your answers to the questions to reflect on that show
                             your name (anonymous answers hold no name: nobody can
@@ -417,6 +425,72 @@ def _csv(table: Table) -> str:
     return out.getvalue()
 
 
+def _meeting_replies(user: User) -> Table:
+    columns = ["project", "meeting", "starts_at", "coming", "needs", "updated_at"]
+    rows = [
+        {
+            "project": row.meeting.project.title,
+            "meeting": row.meeting.title,
+            "starts_at": _when(row.meeting.starts_at),
+            "coming": row.coming,
+            "needs": row.needs,
+            "updated_at": _when(row.updated_at),
+        }
+        for row in Reply.objects.filter(user=user)
+        .select_related("meeting__project")
+        .order_by("meeting__starts_at", "pk")
+    ]
+    return Table("meeting_replies", columns, rows)
+
+
+def _meetings_attended(user: User) -> Table:
+    columns = ["project", "meeting", "starts_at", "mode", "recorded_at"]
+    rows = [
+        {
+            "project": row.meeting.project.title,
+            "meeting": row.meeting.title,
+            "starts_at": _when(row.meeting.starts_at),
+            "mode": row.mode,
+            "recorded_at": _when(row.recorded_at),
+        }
+        for row in Attendance.objects.filter(user=user)
+        .select_related("meeting__project")
+        .order_by("meeting__starts_at", "pk")
+    ]
+    return Table("meetings_attended", columns, rows)
+
+
+def _payment_choices(user: User) -> Table:
+    columns = ["project", "choice", "updated_at"]
+    rows = [
+        {"project": row.project.title, "choice": row.choice, "updated_at": _when(row.updated_at)}
+        for row in PaymentChoice.objects.filter(user=user).select_related("project").order_by("pk")
+    ]
+    return Table("payment_choices", columns, rows)
+
+
+def _payment_claims(user: User) -> Table:
+    columns = ["project", "on", "kind", "description", "amount", "status", "review_reason"]
+    columns += ["created_at", "reviewed_at"]
+    rows = [
+        {
+            "project": row.project.title,
+            "on": row.on.isoformat(),
+            "kind": row.kind,
+            "description": row.description,
+            "amount": f"{row.amount:.2f}",
+            "status": row.status,
+            "review_reason": row.review_reason,
+            "created_at": _when(row.created_at),
+            "reviewed_at": _when(row.reviewed_at),
+        }
+        for row in Claim.objects.filter(claimant=user)
+        .select_related("project")
+        .order_by("on", "pk")
+    ]
+    return Table("payment_claims", columns, rows)
+
+
 def _json(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False)
 
@@ -441,6 +515,10 @@ def personal_data_zip(*, user: User, site_name: str) -> bytes:
         _participation(user),
         _reflections(user),
         _pulses_answered(user),
+        _meeting_replies(user),
+        _meetings_attended(user),
+        _payment_choices(user),
+        _payment_claims(user),
     ]
     ballots = _open_ballots(user)
     made = timezone.now()
@@ -484,11 +562,14 @@ def account_erase(*, actor: User, user: User) -> User:
     The person becomes "Former member N" (participants), leaves every project, each
     recorded in that project's trail (projects), and invitations sent to their address
     keep a placeholder instead. What they wrote, their participation and ballots stay:
-    decisions and counts do not change.
+    decisions and counts do not change. What they told facilitators they need to take
+    part in meetings is removed (their replies and claims stay, as records of the
+    meetings and of money paid).
     """
     with transaction.atomic():
         former_email = User.objects.select_for_update().get(pk=user.pk).email
         erased = user_erase(actor=actor, user=user)
         memberships_end_for_erased(person=erased)
         invitations_forget_address(email=former_email, placeholder=erased.email)
+        replies_forget_needs(person=erased)
     return erased

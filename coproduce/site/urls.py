@@ -24,6 +24,8 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("projects/", include("decisions.urls")),
     path("projects/", include("delivery.urls")),
+    path("projects/", include("meetings.urls")),
+    path("projects/", include("payments.urls")),
     path("", include("evidence.urls")),
     path("admin/", admin.site.urls),
 ]

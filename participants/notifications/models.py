@@ -22,6 +22,9 @@ class Kind(models.TextChoices):
     REPLY = "reply", _("Someone replies to your proposal or comment")
     PROPOSAL_MODERATED = "proposal_moderated", _("A proposal of yours is hidden or combined")
     PULSE_OPENED = "pulse_opened", _("A short anonymous questionnaire when a stage closes")
+    MEETING_INVITED = "meeting_invited", _("You are invited to a meeting")
+    MEETING_CHANGED = "meeting_changed", _("A meeting you are invited to changes or is cancelled")
+    CLAIM_REVIEWED = "claim_reviewed", _("A claim of yours is approved or queried")
     TRAIL_CHECKED = "trail_checked", _("The nightly check of a project's audit trail (observers)")
     RECORDED_FOR_YOU = (
         "recorded_for_you",

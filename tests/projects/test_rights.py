@@ -48,7 +48,15 @@ def test_every_member_holds_exactly_the_same_rights(
         for person in (lived_experience_member, carer_member, clinician_member)
     }
     assert rights == {
-        frozenset({"view_project", "propose_in_project", "comment_in_project", "vote_in_project"})
+        frozenset(
+            {
+                "view_project",
+                "propose_in_project",
+                "comment_in_project",
+                "vote_in_project",
+                "take_part_in_project",
+            }
+        )
     }
 
 

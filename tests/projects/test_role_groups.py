@@ -74,7 +74,13 @@ def test_a_member_holds_only_the_rights_of_their_own_role(
     """Being also in the facilitators' group by hand adds nothing to a member."""
     _role_group(project, "facilitator").user_set.add(carer_member)
     rights = permissions.project_rights(_fresh(carer_member), project)
-    assert rights == {"view_project", "propose_in_project", "comment_in_project", "vote_in_project"}
+    assert rights == {
+        "view_project",
+        "propose_in_project",
+        "comment_in_project",
+        "vote_in_project",
+        "take_part_in_project",
+    }
 
 
 # --- The admin ------------------------------------------------------------------

@@ -42,6 +42,7 @@ from participants.models import User
 from projects import services
 from projects.models import Membership, Project, Stage
 from tests.factories import UserFactory
+from tests.trail import meetings_payments_writes
 from trail import services as trail_services
 from trail.selectors import TrailFilters
 
@@ -696,6 +697,7 @@ WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
         lambda c: trail_services.chains_verify_all,
         {"trail.verified"},
     ),
+    **meetings_payments_writes.WRITES,
 }
 
 
@@ -723,6 +725,7 @@ UNAUDITED = {
     "trail.services.exports_delete_expired": "removes expired export files (not the trail)",
     "trail.services.anchor_send": "tells observers about a check already recorded as "
     "trail.verified",
+    **meetings_payments_writes.UNAUDITED,
 }
 # Functions of the service modules that change nothing.
 READS = {
@@ -744,6 +747,7 @@ READS = {
     "trail.services.exports_folder",
     "trail.services.stream_limit",
     "trail.services.verify_in_request_limit",
+    *meetings_payments_writes.READS,
 }
 
 

@@ -22,7 +22,9 @@ from decisions import services as decision_services
 from decisions.models import Proposal
 from delivery.demo import add_delivery_demo
 from evidence.demo import evidence_demo_ensure
+from meetings.demo import add_demo_meetings
 from participants.models import User
+from payments.demo import add_demo_payments
 from projects import services as project_services
 from projects.models import Membership, Project, Stage
 
@@ -76,6 +78,7 @@ class Command(BaseCommand):
             people = {person.email: (person, _ensure_person(person)) for person in DEMO_PEOPLE}
             project = _ensure_project(people)
             _ensure_proposals(project, people)
+            add_demo_payments(project, add_demo_meetings(project))
             vote_project = _ensure_project(people, **DEMO_VOTE_PROJECT)
             demo_vote = _ensure_demo_vote(vote_project, people)
             evidence_demo_ensure(**_evidence_cast(people))

@@ -1,0 +1,594 @@
+"""Every write about involvement payments: one transaction each, audited.
+
+Money is exact (`Decimal`, two places). A member's payment choice never goes in the
+trail (only that someone chose); amounts go to the trail readers (facilitators and
+observers), never to other members.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from coproduce.audit.record import record
+from coproduce.errors import RightsError, RuleError
+from meetings import services as meeting_services
+from meetings.models import Attendance, Meeting
+from participants.models import User
+from participants.notifications.models import Kind
+from participants.notifications.services import notify
+from payments import permissions
+from payments.models import (
+    ZERO,
+    Activity,
+    Choice,
+    Claim,
+    PaymentChoice,
+    PaymentPolicy,
+    Rate,
+    tax_year_label,
+    tax_year_of,
+)
+from payments.selectors import ledger
+from projects.models import Project, ProjectRight
+from projects.permissions import has_right
+
+__all__ = [
+    "activity_add",
+    "attendance_record_with_claims",
+    "claim_approve",
+    "claim_make",
+    "claim_query",
+    "claims_export",
+    "claims_for_attendance",
+    "meeting_day",
+    "money",
+    "payment_choice_set",
+    "policy_set",
+    "rate_in_force",
+    "rate_set",
+    "safe_cell",
+    "statement_csv",
+]
+
+PENNY = Decimal("0.01")
+MOST_QUANTITY = Decimal("100")
+
+
+def _deny(allowed: bool) -> None:
+    if not allowed:
+        raise RightsError("You cannot do this in this project.")
+
+
+def money(value: object) -> Decimal:
+    """An amount of money in pounds, exact to the penny, or a RuleError said kindly."""
+    try:
+        amount = Decimal(str(value).strip().lstrip("£"))
+    except (InvalidOperation, ValueError):
+        raise RuleError("Enter an amount in pounds and pence, like 25.50.") from None
+    if not amount.is_finite():
+        raise RuleError("Enter an amount in pounds and pence, like 25.50.")
+    if amount < 0:
+        raise RuleError("Enter an amount of £0 or more: an amount cannot be negative.")
+    if amount.as_tuple().exponent < -2:
+        raise RuleError(
+            "Enter pounds and pence with no more than two numbers after the point, like 25.50."
+        )
+    if amount >= Decimal("100000000"):
+        raise RuleError("Enter an amount under £100,000,000.")
+    return amount.quantize(PENNY)
+
+
+def _quantity(value: object) -> Decimal:
+    try:
+        quantity = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise RuleError("Enter how many hours or sessions, like 2 or 1.5.") from None
+    if not quantity.is_finite() or quantity <= 0 or quantity > MOST_QUANTITY:
+        raise RuleError("Enter how many hours or sessions: more than 0 and at most 100.")
+    if quantity.as_tuple().exponent < -2:
+        raise RuleError("Enter hours or sessions with no more than two numbers after the point.")
+    return quantity.quantize(PENNY)
+
+
+def rate_in_force(activity: Activity, day: dt.date) -> Rate | None:
+    """The activity's rate on that day: the newest version in effect by then."""
+    return (
+        Rate.objects.filter(activity=activity, effective_from__lte=day)
+        .order_by("-effective_from")
+        .first()
+    )
+
+
+def meeting_day(meeting: Meeting) -> dt.date:
+    """The day a meeting happened, in UK time (the rates' days are UK days)."""
+    return timezone.localtime(meeting.starts_at, timezone.get_default_timezone()).date()
+
+
+def _policy(project: Project) -> PaymentPolicy | None:
+    return PaymentPolicy.objects.filter(project=project).first()
+
+
+def _choice(project: Project, user: User) -> str:
+    return (
+        PaymentChoice.objects.filter(project=project, user=user)
+        .values_list("choice", flat=True)
+        .first()
+        or ""
+    )
+
+
+# --- The policy ----------------------------------------------------------------------
+
+
+def policy_set(
+    *,
+    actor: User,
+    project: Project,
+    starts_on: dt.date,
+    ends_on: dt.date | None = None,
+    travel_expenses: bool = True,
+    care_expenses: bool = True,
+    notes: str = "",
+) -> PaymentPolicy:
+    """Set (or change) the project's payment policy. Claims already made stay within it."""
+    _deny(permissions.can_set_policy(actor, project))
+    if ends_on is not None and ends_on < starts_on:
+        raise RuleError("The end date must be on or after the start date.")
+    with transaction.atomic():
+        policy = PaymentPolicy.objects.select_for_update().filter(project=project).first()
+        outside = Claim.objects.filter(project=project).filter(on__lt=starts_on)
+        if ends_on is not None:
+            outside = Claim.objects.filter(project=project).exclude(
+                on__gte=starts_on, on__lte=ends_on
+            )
+        if outside.exists():
+            raise RuleError(
+                "Some claims are for days outside these dates. Choose dates that include them."
+            )
+        values = {
+            "starts_on": starts_on,
+            "ends_on": ends_on,
+            "travel_expenses": travel_expenses,
+            "care_expenses": care_expenses,
+            "notes": notes,
+            "updated_at": timezone.now(),
+        }
+        if policy is None:
+            policy = PaymentPolicy.objects.create(project=project, **values)
+        else:
+            for name, value in values.items():
+                setattr(policy, name, value)
+            policy.save()
+        record(
+            action="payments.policy_set",
+            actor=actor,
+            project_id=project.pk,
+            target=policy,
+            details={
+                "starts_on": starts_on,
+                "ends_on": ends_on,
+                "travel_expenses": travel_expenses,
+                "care_expenses": care_expenses,
+            },
+        )
+    return policy
+
+
+def activity_add(
+    *,
+    actor: User,
+    project: Project,
+    kind: str,
+    name: str,
+    unit: str,
+    amount: object,
+    effective_from: dt.date,
+) -> Activity:
+    """Add a paid activity to the policy, with its first rate."""
+    _deny(permissions.can_set_policy(actor, project))
+    amount = money(amount)
+    if kind not in Activity.Kind.values or unit not in Activity.Unit.values:
+        raise RuleError("Choose the kind of activity and whether it is paid by hour or session.")
+    policy = _policy(project)
+    if policy is None:
+        raise RuleError("Set the policy's dates first.")
+    with transaction.atomic():
+        if Activity.objects.filter(policy=policy, name=name).exists():
+            raise RuleError("There is already an activity with that name.")
+        activity = Activity.objects.create(policy=policy, kind=kind, name=name, unit=unit)
+        rate = Rate.objects.create(
+            activity=activity, amount=amount, effective_from=effective_from, set_by=actor
+        )
+        record(
+            action="payments.activity_added",
+            actor=actor,
+            project_id=project.pk,
+            target=activity,
+            details={"kind": kind, "unit": unit, "amount": amount, "from": rate.effective_from},
+        )
+    return activity
+
+
+def rate_set(*, actor: User, activity: Activity, amount: object, effective_from: dt.date) -> Rate:
+    """A new version of an activity's rate, from a day on. The old versions stay."""
+    project = activity.policy.project
+    _deny(permissions.can_set_policy(actor, project))
+    amount = money(amount)
+    with transaction.atomic():
+        if Rate.objects.filter(activity=activity, effective_from=effective_from).exists():
+            raise RuleError(
+                "There is already a rate from that day. Rates are never changed: choose "
+                "another day for the new rate."
+            )
+        rate = Rate.objects.create(
+            activity=activity, amount=amount, effective_from=effective_from, set_by=actor
+        )
+        record(
+            action="payments.rate_set",
+            actor=actor,
+            project_id=project.pk,
+            target=rate,
+            details={"activity": activity.pk, "amount": amount, "from": effective_from},
+        )
+    return rate
+
+
+# --- A member's choice ------------------------------------------------------------------
+
+
+def payment_choice_set(*, actor: User, project: Project, choice: str) -> PaymentChoice:
+    """Payment, vouchers or no payment: the member's own choice, changeable at any time."""
+    _deny(permissions.can_choose_payment(actor, project))
+    if choice not in Choice.values:
+        raise RuleError("Choose payment, vouchers or no payment.")
+    with transaction.atomic():
+        row, created = PaymentChoice.objects.select_for_update().get_or_create(
+            project=project, user=actor, defaults={"choice": choice}
+        )
+        if not created:
+            if row.choice == choice:
+                return row
+            row.choice, row.updated_at = choice, timezone.now()
+            row.save(update_fields=["choice", "updated_at"])
+        # Never the choice itself: only that someone made one.
+        record(action="payments.choice_made", actor=actor, project_id=project.pk)
+    return row
+
+
+# --- Claims -----------------------------------------------------------------------------
+
+
+def _meeting_activity(policy: PaymentPolicy) -> Activity | None:
+    return policy.activities.filter(kind=Activity.Kind.MEETING).order_by("name", "pk").first()
+
+
+def _attendance_claim(
+    attendance: Attendance, meeting: Meeting, policy: PaymentPolicy
+) -> Claim | RuleError:
+    """The claim an attendance earns, unsaved, or why it earns none."""
+    day = meeting_day(meeting)
+    if not policy.covers(day):
+        return RuleError("That meeting's date is outside the payment policy.")
+    activity = _meeting_activity(policy)
+    rate = rate_in_force(activity, day) if activity is not None else None
+    if rate is None:
+        return RuleError("The payment policy has no rate for meetings on that day.")
+    if activity.unit == Activity.Unit.HOUR:
+        seconds = Decimal(int((meeting.ends_at - meeting.starts_at).total_seconds()))
+        quantity = (seconds / Decimal(3600)).quantize(PENNY, rounding=ROUND_HALF_UP)
+    else:
+        quantity = Decimal("1.00")
+    return Claim(
+        project_id=meeting.project_id,
+        claimant_id=attendance.user_id,
+        kind=Claim.Kind.ATTENDANCE,
+        attendance=attendance,
+        activity=activity,
+        rate=rate,
+        quantity=quantity,
+        amount=(rate.amount * quantity).quantize(PENNY, rounding=ROUND_HALF_UP),
+        on=day,
+        description=meeting.title[:300],
+    )
+
+
+def claims_for_attendance(*, actor: User | None, meeting: Meeting) -> list[Claim]:
+    """Make the claim each member who came has earned, at the rate in force that day.
+
+    Idempotent: an attendance has at most one claim (a unique key), so running this
+    again makes none twice. Nobody who chose no payment, and no staff (only members
+    take part for payment), gets one.
+    """
+    if actor is not None:
+        _deny(has_right(actor, meeting.project, ProjectRight.CONFIGURE))
+    policy = _policy(meeting.project)
+    if policy is None:
+        return []
+    made = []
+    with transaction.atomic():
+        declined = set(
+            PaymentChoice.objects.filter(
+                project_id=meeting.project_id, choice=Choice.NONE
+            ).values_list("user_id", flat=True)
+        )
+        members = set(
+            meeting.project.memberships.filter(role="member", left_at__isnull=True).values_list(
+                "user_id", flat=True
+            )
+        )
+        waiting = Attendance.objects.filter(meeting=meeting, claim__isnull=True).order_by("pk")
+        for attendance in waiting:
+            if attendance.user_id in declined or attendance.user_id not in members:
+                continue
+            claim = _attendance_claim(attendance, meeting, policy)
+            if isinstance(claim, RuleError):
+                continue
+            try:
+                with transaction.atomic():
+                    claim.save(force_insert=True)
+            except IntegrityError:
+                continue  # made meanwhile by another request: one claim per attendance
+            record(
+                action="payments.claim_made",
+                actor=actor,
+                project_id=meeting.project_id,
+                target=claim,
+                details={"kind": claim.kind, "amount": claim.amount, "on": claim.on},
+            )
+            made.append(claim)
+    return made
+
+
+def attendance_record_with_claims(
+    *, actor: User, meeting: Meeting, present: dict[int, str]
+) -> list[Claim]:
+    """Record who came to a meeting and make the claims their attendance earns, together."""
+    with transaction.atomic():
+        meeting_services.attendance_record(actor=actor, meeting=meeting, present=present)
+        return claims_for_attendance(actor=actor, meeting=meeting)
+
+
+def claim_make(
+    *,
+    actor: User,
+    project: Project,
+    kind: str,
+    on: dt.date,
+    description: str,
+    activity: Activity | None = None,
+    quantity: object = None,
+    amount: object = None,
+    meeting: Meeting | None = None,
+) -> Claim:
+    """A member claims time for an activity, an expense, or a meeting they came to."""
+    policy = _policy(project)
+    _deny(permissions.can_claim(actor, project, policy))
+    description = (description or "").strip()
+    if not description:
+        raise RuleError("Say what the claim is for, for example 'Bus to the hospital and back'.")
+    if kind == Claim.Kind.ATTENDANCE:
+        if meeting is None or meeting.project_id != project.pk:
+            raise RuleError("Choose the meeting you came to.")
+        on = meeting_day(meeting)
+    if on > timezone.localdate():
+        raise RuleError("You can claim only for something that has already happened.")
+    if not policy.covers(on):
+        ends = f" to {policy.ends_on:%-d %B %Y}" if policy.ends_on else " onwards"
+        raise RuleError(
+            f"That date is outside the payment policy, which covers "
+            f"{policy.starts_on:%-d %B %Y}{ends}."
+        )
+    declined = _choice(project, actor) == Choice.NONE
+    if kind in (Claim.Kind.ATTENDANCE, Claim.Kind.TIME) and declined:
+        raise RuleError(
+            "You chose no payment for this project. To claim for your time, change your "
+            "choice first (expenses can still be claimed)."
+        )
+    with transaction.atomic():
+        if kind == Claim.Kind.ATTENDANCE:
+            attendance = Attendance.objects.filter(meeting=meeting, user=actor).first()
+            if attendance is None:
+                raise RuleError(
+                    "Our records do not show you at that meeting. If you were there, ask a "
+                    "facilitator to add you to its attendance."
+                )
+            if Claim.objects.filter(attendance=attendance).exists():
+                raise RuleError("You have already claimed for that meeting.")
+            claim = _attendance_claim(attendance, meeting, policy)
+            if isinstance(claim, RuleError):
+                raise claim
+            claim.description = description[:300]
+        elif kind == Claim.Kind.TIME:
+            if activity is None or activity.policy_id != policy.pk:
+                raise RuleError("Choose the activity you are claiming for.")
+            quantity = _quantity(quantity)
+            rate = rate_in_force(activity, on)
+            if rate is None:
+                raise RuleError("The payment policy has no rate for that activity on that day.")
+            claim = Claim(
+                kind=kind,
+                activity=activity,
+                rate=rate,
+                quantity=quantity,
+                amount=(rate.amount * quantity).quantize(PENNY, rounding=ROUND_HALF_UP),
+            )
+        elif kind in (Claim.Kind.TRAVEL, Claim.Kind.CARE):
+            allowed = policy.travel_expenses if kind == Claim.Kind.TRAVEL else policy.care_expenses
+            if not allowed:
+                raise RuleError("This project's payment policy does not pay that kind of expense.")
+            value = money(amount if amount is not None else "")
+            if value == ZERO:
+                raise RuleError("Enter how much you spent, more than £0.")
+            claim = Claim(kind=kind, amount=value)
+        else:
+            raise RuleError("Choose what you are claiming for.")
+        claim.project, claim.claimant, claim.on = project, actor, on
+        claim.description = description[:300]
+        try:
+            with transaction.atomic():
+                claim.save(force_insert=True)
+        except IntegrityError:
+            raise RuleError("You have already claimed for that meeting.") from None
+        record(
+            action="payments.claim_made",
+            actor=actor,
+            project_id=project.pk,
+            target=claim,
+            details={"kind": claim.kind, "amount": claim.amount, "on": claim.on},
+        )
+    return claim
+
+
+def _review(*, actor: User, project: Project, claim: Claim, status: str, reason: str) -> Claim:
+    _deny(permissions.can_review_claim(actor, project, claim))
+    with transaction.atomic():
+        locked = Claim.objects.select_for_update().get(pk=claim.pk, project=project)
+        if locked.status == Claim.Status.APPROVED:
+            raise RuleError("This claim is already approved.")
+        locked.status, locked.review_reason = status, reason.strip()[:500]
+        locked.reviewed_by, locked.reviewed_at = actor, timezone.now()
+        locked.save(update_fields=["status", "review_reason", "reviewed_by", "reviewed_at"])
+        approved = status == Claim.Status.APPROVED
+        record(
+            action="payments.claim_approved" if approved else "payments.claim_queried",
+            actor=actor,
+            project_id=project.pk,
+            target=locked,
+            details={"amount": locked.amount, "kind": locked.kind},
+        )
+        notify(
+            recipients=[locked.claimant],
+            kind=Kind.CLAIM_REVIEWED,
+            key=f"claim_reviewed:{locked.pk}:{status}:{int(locked.reviewed_at.timestamp())}",
+            subject=str(
+                "Your claim is approved"
+                if approved
+                else "A facilitator has a question about your claim"
+            ),
+            body=(
+                f"Your claim for £{locked.amount} ({locked.description}) is "
+                + ("approved." if approved else "queried.")
+                + (f" The reason they gave: {locked.review_reason}" if locked.review_reason else "")
+            ),
+            link=reverse("payments:ledger", kwargs={"project_id": project.pk}),
+        )
+    return locked
+
+
+def claim_approve(*, actor: User, project: Project, claim: Claim, reason: str = "") -> Claim:
+    return _review(
+        actor=actor, project=project, claim=claim, status=Claim.Status.APPROVED, reason=reason
+    )
+
+
+def claim_query(*, actor: User, project: Project, claim: Claim, reason: str) -> Claim:
+    """Ask the member about a claim; the reason is required (they see it)."""
+    if not reason.strip():
+        raise RuleError("Say what you want to ask about this claim: the member sees it.")
+    return _review(
+        actor=actor, project=project, claim=claim, status=Claim.Status.QUERIED, reason=reason
+    )
+
+
+# --- Files ------------------------------------------------------------------------------
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> str:
+    """A CSV cell a spreadsheet shows as text: one starting like a formula gets a quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _csv(rows: list[list[object]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([safe_cell(cell) for cell in row])
+    return out.getvalue()
+
+
+def claims_export(*, actor: User, project: Project) -> str:
+    """The approved claims, for finance, as CSV (formula-safe). No bank details are kept."""
+    _deny(permissions.can_export_claims(actor, project))
+    claims = list(
+        Claim.objects.filter(project=project, status=Claim.Status.APPROVED)
+        .select_related("claimant", "reviewed_by")
+        .order_by("on", "pk")
+    )
+    choices = dict(PaymentChoice.objects.filter(project=project).values_list("user_id", "choice"))
+    rows: list[list[object]] = [
+        [
+            "Claim",
+            "Name",
+            "Email",
+            "Paid as",
+            "Date",
+            "Tax year",
+            "What for",
+            "Description",
+            "Amount (GBP)",
+            "Approved by",
+            "Approved on",
+        ]
+    ]
+    for claim in claims:
+        person = claim.claimant
+        rows.append(
+            [
+                claim.pk,
+                person.get_full_name(),
+                person.email,
+                Choice(choices[person.pk]).label if person.pk in choices else "Not chosen yet",
+                claim.on.isoformat(),
+                tax_year_label(tax_year_of(claim.on)),
+                claim.get_kind_display(),
+                claim.description,
+                f"{claim.amount:.2f}",
+                str(claim.reviewed_by) if claim.reviewed_by else "",
+                timezone.localtime(claim.reviewed_at).date().isoformat()
+                if claim.reviewed_at
+                else "",
+            ]
+        )
+    with transaction.atomic():
+        record(
+            action="payments.claims_exported",
+            actor=actor,
+            project_id=project.pk,
+            details={"claims": len(claims), "total": sum((c.amount for c in claims), ZERO)},
+        )
+    return _csv(rows)
+
+
+def statement_csv(*, actor: User, project: Project) -> str:
+    """A member's own statement: every claim of theirs, its status, totals per tax year."""
+    _deny(permissions.can_see_own_ledger(actor, project))
+    found = ledger(actor, project)
+    rows: list[list[object]] = [
+        ["Date", "What for", "Description", "Amount (GBP)", "Status", "Facilitator's note"]
+    ]
+    for claim in found.claims:
+        rows.append(
+            [
+                claim.on.isoformat(),
+                claim.get_kind_display(),
+                claim.description,
+                f"{claim.amount:.2f}",
+                claim.get_status_display(),
+                claim.review_reason,
+            ]
+        )
+    rows.append([])
+    rows.append(["Tax year", "Approved (GBP)", "Waiting or queried (GBP)"])
+    for year in found.years:
+        rows.append([year.label, f"{year.approved:.2f}", f"{year.pending:.2f}"])
+    return _csv(rows)

@@ -1,0 +1,342 @@
+"""Involvement payments: the policy and its rate versions, choices, claims and reviews."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from coproduce.audit.models import AuditEvent
+from coproduce.errors import RightsError, RuleError
+from meetings.models import Attendance
+from participants.notifications.models import Notification
+from payments import selectors, services
+from payments.models import Claim, PaymentChoice, Rate, tax_year_of
+from tests.meetings.conftest import schedule
+
+pytestmark = pytest.mark.django_db
+
+
+def _attend(facilitator, meeting, *people, mode="in_person"):  # type: ignore[no-untyped-def]
+    return services.attendance_record_with_claims(
+        actor=facilitator, meeting=meeting, present={person.pk: mode for person in people}
+    )
+
+
+# --- The policy and its rates -----------------------------------------------------------
+
+
+def test_rates_are_versions_never_changed(policy, facilitator) -> None:
+    rates = list(Rate.objects.filter(activity__kind="meeting").order_by("effective_from"))
+    assert [rate.amount for rate in rates] == [Decimal("25.00"), Decimal("27.50")]
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Rate.objects.filter(pk=rates[0].pk).update(amount=Decimal("1.00"))
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Rate.objects.filter(pk=rates[0].pk).delete()
+    with pytest.raises(RuleError, match="already a rate from that day"):
+        services.rate_set(
+            actor=facilitator,
+            activity=rates[0].activity,
+            amount="30",
+            effective_from=rates[0].effective_from,
+        )
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("25.505", "no more than two numbers after the point"),
+        ("-1", "cannot be negative"),
+        ("twenty", "pounds and pence"),
+        ("NaN", "pounds and pence"),
+    ],
+)
+def test_a_rate_must_be_pounds_and_pence(policy, facilitator, amount, message) -> None:
+    activity = policy.activities.get(kind="meeting")
+    with pytest.raises(RuleError, match=message):
+        services.rate_set(
+            actor=facilitator, activity=activity, amount=amount, effective_from=dt.date(2030, 1, 1)
+        )
+
+
+def test_only_facilitators_set_the_policy(project, manager, carer_member) -> None:
+    for person in (manager, carer_member):
+        with pytest.raises(RightsError):
+            services.policy_set(actor=person, project=project, starts_on=dt.date(2027, 1, 1))
+
+
+# --- Choices ----------------------------------------------------------------------------
+
+
+def test_a_choice_is_private_and_changeable(project, carer_member, facilitator, manager) -> None:
+    services.payment_choice_set(actor=carer_member, project=project, choice="voucher")
+    services.payment_choice_set(actor=carer_member, project=project, choice="payment")
+    assert PaymentChoice.objects.get().choice == "payment"
+    events = AuditEvent.objects.filter(action="payments.choice_made")
+    assert events.count() == 2
+    for event in events:
+        assert "payment" not in str(event.details)
+        assert "voucher" not in str(event.details)
+    for person in (facilitator, manager):  # staff do not claim
+        with pytest.raises(RightsError):
+            services.payment_choice_set(actor=person, project=project, choice="payment")
+
+
+# --- Claims from attendance -------------------------------------------------------------
+
+
+def test_attendance_makes_one_claim_at_the_rate_of_that_day(
+    project, policy, facilitator, past_meeting, carer_member, lived_experience_member, manager
+) -> None:
+    # Two days ago the new rate (£27.50 an hour, from 5 days ago) was in force; 2.5 hours.
+    made = _attend(facilitator, past_meeting, carer_member, lived_experience_member, manager)
+    assert len(made) == 2  # the observer came as staff: no claim
+    claim = Claim.objects.get(claimant=carer_member)
+    assert (claim.kind, claim.quantity, claim.amount) == (
+        "attendance",
+        Decimal("2.50"),
+        Decimal("68.75"),
+    )
+    assert claim.rate.amount == Decimal("27.50")
+    # Idempotent: recording again, or making claims again, makes none twice.
+    assert _attend(facilitator, past_meeting, carer_member, lived_experience_member) == []
+    assert services.claims_for_attendance(actor=None, meeting=past_meeting) == []
+    assert Claim.objects.count() == 2
+    assert AuditEvent.objects.filter(action="payments.claim_made").count() == 2
+
+
+def test_an_older_meeting_is_paid_at_the_older_rate(project, policy, facilitator, carer_member):  # type: ignore[no-untyped-def]
+    older = schedule(project, facilitator, days=-20, hours=1)
+    _attend(facilitator, older, carer_member)
+    assert Claim.objects.get().amount == Decimal("25.00")
+
+
+def test_no_claim_for_someone_who_chose_no_payment(
+    project, policy, facilitator, past_meeting, carer_member
+) -> None:
+    services.payment_choice_set(actor=carer_member, project=project, choice="none")
+    _attend(facilitator, past_meeting, carer_member)
+    assert not Claim.objects.exists()
+    assert Attendance.objects.filter(user=carer_member).exists()
+    with pytest.raises(RuleError, match="chose no payment"):
+        services.claim_make(
+            actor=carer_member,
+            project=project,
+            kind="attendance",
+            meeting=past_meeting,
+            on=timezone.localdate(),
+            description="The workshop",
+        )
+
+
+def test_a_claim_for_a_meeting_not_attended_is_refused(
+    project, policy, facilitator, past_meeting, carer_member, clinician_member
+) -> None:
+    _attend(facilitator, past_meeting, carer_member)
+    with pytest.raises(RuleError, match="do not show you at that meeting"):
+        services.claim_make(
+            actor=clinician_member,
+            project=project,
+            kind="attendance",
+            meeting=past_meeting,
+            on=timezone.localdate(),
+            description="The workshop",
+        )
+    with pytest.raises(RuleError, match="already claimed"):
+        services.claim_make(
+            actor=carer_member,
+            project=project,
+            kind="attendance",
+            meeting=past_meeting,
+            on=timezone.localdate(),
+            description="The workshop",
+        )
+
+
+def test_taking_someone_off_after_their_claim_is_refused(
+    policy, facilitator, past_meeting, carer_member, lived_experience_member
+) -> None:
+    _attend(facilitator, past_meeting, carer_member)
+    with pytest.raises(RuleError, match="already claimed"):
+        _attend(facilitator, past_meeting, lived_experience_member)
+    assert Attendance.objects.filter(user=carer_member).exists()
+
+
+# --- Claims a member makes --------------------------------------------------------------
+
+
+def test_time_and_expenses(project, policy, reviewing, carer_member) -> None:
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    time = services.claim_make(
+        actor=carer_member,
+        project=project,
+        kind="time",
+        activity=reviewing,
+        quantity="1.5",
+        on=yesterday,
+        description="Read the draft leaflet",
+    )
+    assert time.amount == Decimal("45.00")
+    travel = services.claim_make(
+        actor=carer_member,
+        project=project,
+        kind="travel",
+        amount="12.40",
+        on=yesterday,
+        description="Bus both ways",
+    )
+    assert travel.amount == Decimal("12.40")
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"kind": "travel", "amount": "5", "description": " "}, "Say what the claim is for"),
+        ({"kind": "travel", "amount": "5.123"}, "two numbers after the point"),
+        ({"kind": "travel", "amount": "-5"}, "cannot be negative"),
+        ({"kind": "travel", "amount": "5", "days": -100}, "outside the payment policy"),
+        ({"kind": "travel", "amount": "5", "days": 3}, "already happened"),
+        ({"kind": "time", "quantity": "0"}, "more than 0"),
+    ],
+)
+def test_kind_refusals_of_a_claim(project, policy, reviewing, carer_member, values, message):  # type: ignore[no-untyped-def]
+    days = values.pop("days", -1)
+    values.setdefault("description", "Something")
+    if values["kind"] == "time":
+        values["activity"] = reviewing
+    with pytest.raises(RuleError, match=message):
+        services.claim_make(
+            actor=carer_member,
+            project=project,
+            on=timezone.localdate() + dt.timedelta(days=days),
+            **values,
+        )
+    assert not Claim.objects.exists()
+
+
+def test_expenses_the_policy_does_not_pay_are_refused(
+    project, policy, facilitator, carer_member
+) -> None:
+    services.policy_set(
+        actor=facilitator, project=project, starts_on=policy.starts_on, care_expenses=False
+    )
+    with pytest.raises(RuleError, match="does not pay"):
+        services.claim_make(
+            actor=carer_member,
+            project=project,
+            kind="care",
+            amount="20",
+            on=timezone.localdate(),
+            description="Childminder",
+        )
+
+
+# --- Review, the ledger, files ----------------------------------------------------------
+
+
+def _expense(project, person, amount="10.00", days=1):  # type: ignore[no-untyped-def]
+    return services.claim_make(
+        actor=person,
+        project=project,
+        kind="travel",
+        amount=amount,
+        on=timezone.localdate() - dt.timedelta(days=days),
+        description="Train",
+    )
+
+
+def test_approve_and_query_tell_the_member(project, policy, facilitator, carer_member, manager):  # type: ignore[no-untyped-def]
+    first, second = _expense(project, carer_member), _expense(project, carer_member, "3.20")
+    with pytest.raises(RightsError):
+        services.claim_approve(actor=manager, project=project, claim=first)
+    with pytest.raises(RuleError, match="Say what you want to ask"):
+        services.claim_query(actor=facilitator, project=project, claim=second, reason=" ")
+    services.claim_approve(actor=facilitator, project=project, claim=first)
+    services.claim_query(
+        actor=facilitator, project=project, claim=second, reason="Was it a return ticket?"
+    )
+    statuses = dict(Claim.objects.values_list("pk", "status"))
+    assert statuses == {first.pk: "approved", second.pk: "queried"}
+    with pytest.raises(RightsError):  # approved is final
+        services.claim_query(
+            actor=facilitator, project=project, claim=Claim.objects.get(pk=first.pk), reason="x"
+        )
+    told = Notification.objects.filter(recipient=carer_member, kind="claim_reviewed")
+    assert told.count() == 2
+    assert any("return ticket" in note.body for note in told)
+    # The reason is free text: never in the trail.
+    assert "return ticket" not in str(list(AuditEvent.objects.values_list("details", flat=True)))
+
+
+def test_the_ledger_totals_each_uk_tax_year(project, policy, facilitator, carer_member) -> None:
+    assert tax_year_of(dt.date(2027, 4, 5)) == 2026
+    assert tax_year_of(dt.date(2027, 4, 6)) == 2027
+    claims = [_expense(project, carer_member, amount) for amount in ("0.10", "0.20", "0.30")]
+    for claim in claims[:2]:
+        services.claim_approve(actor=facilitator, project=project, claim=claim)
+    ledger = selectors.ledger(carer_member, project)
+    year = ledger.years[0]
+    assert (year.approved, year.pending) == (Decimal("0.30"), Decimal("0.30"))
+    assert ledger.approved_total == Decimal("0.30")  # exact: no floating point
+
+
+def test_cells_that_look_like_formulas_are_quoted(
+    project, policy, facilitator, carer_member
+) -> None:
+    for start in ("=", "+", "-", "@", "\t", "\r"):
+        assert services.safe_cell(f"{start}SUM(A1)") == f"'{start}SUM(A1)"
+    assert services.safe_cell("Train") == "Train"
+    claim = services.claim_make(
+        actor=carer_member,
+        project=project,
+        kind="travel",
+        amount="4.00",
+        on=timezone.localdate(),
+        description='=HYPERLINK("http://evil.example","Click")',
+    )
+    services.claim_approve(actor=facilitator, project=project, claim=claim)
+    exported = services.claims_export(actor=facilitator, project=project)
+    assert "'=HYPERLINK" in exported
+    assert ",=HYPERLINK" not in exported
+    assert exported.endswith("\r\n")
+    assert AuditEvent.objects.filter(action="payments.claims_exported").exists()
+    statement = services.statement_csv(actor=carer_member, project=project)
+    assert "'=HYPERLINK" in statement
+    assert "4.00" in statement
+
+
+@pytest.mark.django_db(transaction=True)
+def test_totals_are_exact_under_concurrent_approvals(project, policy, facilitator, carer_member):  # type: ignore[no-untyped-def]
+    """Eight facilitator requests at once, two of them for the same claim: each claim is
+    approved once, and the ledger adds up to the penny."""
+    claims = [_expense(project, carer_member, f"{n}.{n}1", days=n % 3) for n in range(1, 8)]
+    targets = [*claims, claims[0]]
+    barrier = threading.Barrier(len(targets))
+    errors: list[BaseException] = []
+
+    def approve(claim: Claim) -> None:
+        try:
+            barrier.wait()
+            services.claim_approve(actor=facilitator, project=project, claim=claim)
+        except RuleError:
+            pass  # the second approval of the same claim: already approved
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=approve, args=(claim,)) for claim in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    expected = sum((Decimal(f"{n}.{n}1") for n in range(1, 8)), Decimal("0"))
+    ledger = selectors.ledger(carer_member, project)
+    assert sum((year.approved for year in ledger.years), Decimal("0")) == expected
+    assert AuditEvent.objects.filter(action="payments.claim_approved").count() == 7
+    assert set(Claim.objects.values_list("status", flat=True)) == {"approved"}
