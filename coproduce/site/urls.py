@@ -24,5 +24,6 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("projects/", include("decisions.urls")),
     path("projects/", include("delivery.urls")),
+    path("public/", include("delivery.public_urls")),
     path("admin/", admin.site.urls),
 ]
