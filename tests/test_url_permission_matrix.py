@@ -178,9 +178,8 @@ def _preferences(scene: Scene) -> object:
 
 
 def _action_row(scene: Scene) -> object:
-    return (
-        Action.objects.filter(recommendation=scene.recommendation).order_by("pk").values().first()
-    )
+    # The confirmed action whose status is changed (ids are random: never "the first by id").
+    return Action.objects.filter(pk=scene.action.pk).values().first()
 
 
 def _user_rows(scene: Scene) -> object:
@@ -400,6 +399,15 @@ TABLE: dict[str, tuple[Check, ...]] = {
         get(frozenset({"carer_member"})),
         post(frozenset({"carer_member"}), data=lambda scene: {"text": "The rota is drafted."}),
     ),
+    # The review (on the project's review stage, see `_url`): the scene's recommendation has a
+    # confirmed action, so a facilitator puts it to the verdict vote.
+    "delivery:review_open": (post(FACILITATOR),),
+    "delivery:you_said": (get(IN_PROJECT),),
+    # Publishing comes first; the withdrawal and the public page are then of the published
+    # page (see `_url`, which publishes it before their checks).
+    "delivery:you_said_publish": (post(FACILITATOR),),
+    "delivery:you_said_withdraw": (post(FACILITATOR),),
+    "delivery_public:you_said": (get(frozenset(ROLES), scope="public"),),
 }
 
 
@@ -575,6 +583,14 @@ def _url(name: str, route: Route, scene: Scene) -> str:
         kwargs["invitation_id"] = scene.outsider_invitation.pk
     if name == "delivery:action_confirm":
         kwargs["action_id"] = scene.proposed_action.pk
+    if name == "delivery:review_open":
+        kwargs["stage_id"] = scene.project.stages.get(kind=Stage.Kind.REVIEW).pk
+    if name in ("delivery:you_said_withdraw", "delivery_public:you_said"):
+        report = delivery_services.report_publish(
+            actor=scene.people["facilitator"], project=scene.project
+        )
+        if "token" in route.arguments:
+            kwargs["token"] = report.token
     return reverse(name, kwargs=kwargs)
 
 

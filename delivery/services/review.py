@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from coproduce.audit.record import record
@@ -20,7 +21,14 @@ from coproduce.errors import RightsError, RuleError
 from decisions import services as decision_services
 from decisions.models import Proposal, VotingMethod
 from delivery import permissions
-from delivery.models import ActionStatus, PublicReport, Recommendation, ReviewOption
+from delivery.models import (
+    Action,
+    ActionStatus,
+    PublicReport,
+    Recommendation,
+    Response,
+    ReviewOption,
+)
 from participants.models import User
 from projects.models import Project, Stage
 
@@ -42,13 +50,9 @@ def _option_body(recommendation: Recommendation) -> str:
     return "\n".join(lines)[: Proposal.BODY_MAX]
 
 
-def acted_on(project: Project) -> list[Recommendation]:
+def _acted_on(project: Project) -> list[Recommendation]:
     """The project's recommendations with at least one confirmed action, with their response
     versions and confirmed actions (three queries)."""
-    from django.db.models import Prefetch
-
-    from delivery.models import Action, Response
-
     rows = (
         Recommendation.objects.filter(project=project, actions__confirmed_at__isnull=False)
         .distinct()
@@ -82,7 +86,7 @@ def review_options_create(*, actor: User, stage: Stage) -> list[ReviewOption]:
         raise RuleError(
             "Voting has opened in this review stage, so no recommendation can be added now."
         )
-    recommendations = acted_on(project)
+    recommendations = _acted_on(project)
     if not recommendations:
         raise RuleError(
             "No recommendation has a confirmed action yet, so there is nothing to review."
