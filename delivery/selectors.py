@@ -3,6 +3,7 @@ queries, however many recommendations and actions there are."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -316,12 +317,16 @@ def review_stages(project: Project) -> list[Stage]:
     )
 
 
+# What `secrets.token_urlsafe(32)` makes: anything else is not found, without a query.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
+
+
 def public_report(token: str) -> PublicReport:
     """The published report for a token; 404 for a withdrawn, unknown or malformed one."""
+    if not _TOKEN.fullmatch(str(token)):
+        raise Http404
     found = (
-        PublicReport.objects.filter(token=str(token)[:64], published=True)
-        .select_related("project")
-        .first()
+        PublicReport.objects.filter(token=token, published=True).select_related("project").first()
     )
     if found is None:
         raise Http404
