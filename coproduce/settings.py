@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "projects",
     "decisions",
     "delivery",
+    "evidence",
     "trail",
     "coproduce.site",
     "django.contrib.admin",
@@ -337,6 +338,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Stages open and close on time: checked twice a minute.
     "advance-stages": {"task": "decisions.tasks.stages_advance_due", "schedule": 30.0},
+    # A stage's pulse closes (and its answers are sealed) a fortnight after it was sent.
+    "close-pulses": {"task": "evidence.tasks.pulses_close", "schedule": 60 * 15},
     "personal-data-retention": {
         "task": "coproduce.site.tasks.personal_data_retention",
         "schedule": crontab(hour=3, minute=30),

@@ -212,6 +212,85 @@ class BallotForm(forms.Form):
         return raw
 
 
+def helper_fields(
+    *, members: list[tuple[str, str]], how_choices: tuple[tuple[str, str], ...], what: str
+) -> dict[str, forms.Field]:
+    """Who asked a facilitator to record something for them, how, and that they did."""
+    return {
+        "member": forms.ChoiceField(
+            label=_("Which member asked you?"),
+            choices=[("", _("Choose a member")), *members],
+            error_messages={"required": _("Choose the member who asked you.")},
+        ),
+        "how": forms.ChoiceField(
+            label=_("How did they ask?"),
+            choices=how_choices,
+            widget=forms.RadioSelect,
+            error_messages={"required": _("Say how the member asked you.")},
+        ),
+        "member_asked": forms.BooleanField(
+            label=_(
+                "The member asked me to record this %(what)s for them, and it is in their "
+                "own words or their own choices"
+            )
+            % {"what": what},
+            error_messages={
+                "required": _(
+                    "Record something for a member only when they ask you to: tick the box "
+                    "to confirm."
+                )
+            },
+        ),
+    }
+
+
+class WithHelpMixin:
+    """A form a facilitator fills in for a member who asked: who, how, and that they asked,
+    first; then the member's own fields."""
+
+    what: str = ""  # "vote", "proposal", "comment"
+    fields: dict[str, forms.Field]
+
+    def __init__(
+        self,
+        *args: object,
+        members: list[tuple[str, str]],
+        how_choices: tuple[tuple[str, str], ...],
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        helper = helper_fields(members=members, how_choices=how_choices, what=self.what)
+        self.fields = {**helper, **self.fields}
+
+
+class HelpedBallotForm(WithHelpMixin, BallotForm):
+    """A facilitator records the vote of a member who asked them to. It never shows the
+    member's earlier vote: the facilitator sees only what the member tells them now."""
+
+    what = _("vote")
+
+
+class HelpedProposalForm(WithHelpMixin, ProposalForm):
+    """A facilitator adds a proposal for a member who asked them to, in their words."""
+
+    what = _("proposal")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["body"].label = _("The member's proposal")
+        self.fields["body"].help_text = _("What they suggest and why, in their own words.")
+
+
+class HelpedCommentForm(WithHelpMixin, CommentForm):
+    """A facilitator adds a comment for a member who asked them to, in their words."""
+
+    what = _("comment")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["body"].label = _("The member's comment")
+
+
 class DecisionNoteForm(PlainTextFormMixin, forms.ModelForm):
     class Meta:
         model = DecisionNote

@@ -286,6 +286,11 @@ class Participation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="participations"
     )
     voted_on = models.DateField(default=timezone.localdate)
+    with_help = models.BooleanField(
+        default=False,
+        help_text="A facilitator recorded a vote for the member, at their request (by phone, "
+        "on paper or in a meeting). Who took part is not secret; what they voted is.",
+    )
 
     class Meta:
         constraints = [

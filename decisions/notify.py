@@ -10,6 +10,7 @@ a reply: "someone", never a name.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -123,6 +124,40 @@ def voting_reminders_withdraw(*, user: User, stage: Stage) -> None:
     """Take back reminders not yet emailed to someone who has just voted."""
     notifications_withdraw(
         recipient=user, kind=Kind.VOTING_REMINDER, key_suffix=f":{stage.pk}:{user.pk}"
+    )
+
+
+def vote_recorded_for_member(*, member: User, stage: Stage) -> None:
+    """Tell a member that a facilitator recorded a vote for them (never what it was), so
+    a vote they did not ask for cannot pass unseen; they can change it while voting is open."""
+    recorded_for_member(
+        member=member,
+        stage=stage,
+        what=_("a vote"),
+        link=_stage_link(stage, "decisions:ballot"),
+        change=_("You can see your vote and change it yourself until voting closes."),
+    )
+
+
+def recorded_for_member(
+    *, member: User, stage: Stage, what: str, link: str, change: str = ""
+) -> None:
+    """Tell a member that a facilitator recorded something for them at their request."""
+    notify(
+        recipients=[member],
+        kind=Kind.RECORDED_FOR_YOU,
+        key=f"recorded_for_you:{stage.pk}:{uuid.uuid4()}",
+        subject=_("A facilitator recorded %(what)s for you") % {"what": what},
+        body=_(
+            'A facilitator recorded %(what)s for you in "%(stage)s" of the project '
+            '"%(project)s", as you asked.'
+        )
+        % {"what": what, "stage": stage.title, "project": stage.project.title}
+        + " "
+        + (change or _("It is yours: you can change it yourself."))
+        + " "
+        + _("If you did not ask for this, tell another facilitator or the project's observer."),
+        link=link,
     )
 
 

@@ -49,6 +49,51 @@ def can_vote(user: Person, stage: Stage) -> bool:
     )
 
 
+def can_record_vote_with_help(user: Person, stage: Stage) -> bool:
+    """Facilitators record a vote for a member who asks (by phone, on paper, in a meeting)
+    while voting is open; they never vote themselves."""
+    return (
+        project_permissions.is_active(stage.project)
+        and project_permissions.has_right(user, stage.project, ProjectRight.RECORD_WITH_HELP)
+        and stage.state == Stage.State.VOTING
+        and stage.has_vote
+    )
+
+
+def can_record_proposal_with_help(user: Person, stage: Stage) -> bool:
+    """Facilitators add a proposal for a member who asks, while the stage takes proposals."""
+    return (
+        project_permissions.is_active(stage.project)
+        and project_permissions.has_right(user, stage.project, ProjectRight.RECORD_WITH_HELP)
+        and stage.state == Stage.State.OPEN
+        and stage.proposals_allowed
+    )
+
+
+def can_record_comment_with_help(user: Person, proposal: Proposal) -> bool:
+    """Facilitators add a comment for a member who asks, while the stage takes comments."""
+    stage = proposal.stage
+    open_for_comments = (stage.state == Stage.State.OPEN and stage.comments_allowed) or (
+        stage.state == Stage.State.VOTING and stage.comments_allowed_during_voting
+    )
+    return (
+        proposal.status == Proposal.Status.ACTIVE
+        and project_permissions.is_active(stage.project)
+        and project_permissions.has_right(user, stage.project, ProjectRight.RECORD_WITH_HELP)
+        and open_for_comments
+    )
+
+
+def can_print_ballot_paper(user: Person, stage: Stage) -> bool:
+    """Facilitators print a stage's ballot paper for members who vote on paper, once the
+    proposals are known (the stage is open) and until voting closes."""
+    return (
+        project_permissions.has_right(user, stage.project, ProjectRight.RECORD_WITH_HELP)
+        and stage.has_vote
+        and stage.state in (Stage.State.OPEN, Stage.State.VOTING)
+    )
+
+
 def can_change_voting_rules(user: Person, stage: Stage) -> bool:
     """Facilitators set the vote's rules until voting opens; then they are fixed."""
     return (

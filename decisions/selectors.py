@@ -246,3 +246,18 @@ def decision_page(stage: Stage) -> dict[str, Any] | None:
         "few_voters": 0 < sum(turnout.values()) < smallest,
         "notes": list(record.notes.select_related("written_by")) if record else [],
     }
+
+
+def voting_members(stage: Stage) -> list[tuple[str, str]]:
+    """The stage's project's current members who can vote, as (id, display name) choices
+    for a facilitator recording a vote with help. Names only: never how anyone voted."""
+    from projects.models import Membership, Role
+
+    return [
+        (str(user_id), name)
+        for user_id, name in Membership.objects.filter(
+            project_id=stage.project_id, role=Role.MEMBER, left_at__isnull=True
+        )
+        .order_by("user__display_name", "user_id")
+        .values_list("user_id", "user__display_name")
+    ]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from decisions import views
+from decisions import views, views_with_help
 
 app_name = "decisions"
 
@@ -19,6 +19,18 @@ urlpatterns = [
     path(_stage + "carry-forward/", views.carry_forward, name="carry_forward"),
     path(_stage + "vote/", views.ballot, name="ballot"),
     path(_stage + "vote/recorded/", views.ballot_recorded, name="ballot_recorded"),
+    path(_stage + "vote/with-help/", views_with_help.ballot_with_help, name="ballot_with_help"),
+    path(_stage + "vote/paper/", views_with_help.ballot_paper, name="ballot_paper"),
+    path(
+        _stage + "proposals/new/with-help/",
+        views_with_help.proposal_with_help,
+        name="proposal_with_help",
+    ),
+    path(
+        _proposal + "comments/new/with-help/",
+        views_with_help.comment_with_help,
+        name="comment_with_help",
+    ),
     path(_stage + "close-voting/", views.voting_close, name="voting_close"),
     path(_stage + "decision/", views.decision, name="decision"),
     path(_stage + "decision/note/", views.decision_note, name="decision_note"),

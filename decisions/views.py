@@ -27,7 +27,7 @@ from decisions.forms import (
     ReasonForm,
     VotingRulesForm,
 )
-from decisions.models import Comment, Proposal
+from decisions.models import Comment, Participation, Proposal
 from decisions.results import dots_rules
 from projects import permissions as project_permissions
 from projects.access import StageContext, stage_page
@@ -62,6 +62,7 @@ def proposal_list(request: HttpRequest, context: StageContext) -> HttpResponse:
             "page": page,
             "search": search,
             "can_propose": permissions.can_propose(request.user, stage),
+            "can_propose_with_help": permissions.can_record_proposal_with_help(request.user, stage),
             "can_merge": permissions.can_merge(request.user, stage),
             "can_carry_forward": permissions.can_carry_forward(request.user, stage),
             "own_inactive": selectors.author_own_inactive(stage, request.user),
@@ -124,6 +125,7 @@ def proposal_detail(request: HttpRequest, context: StageContext, proposal_id: st
             "comments": selectors.proposal_comments(proposal),
             "form": form,
             "can_comment": can_comment,
+            "can_comment_with_help": permissions.can_record_comment_with_help(user, proposal),
             "can_change": permissions.can_change_proposal(user, proposal),
             "can_moderate": permissions.can_moderate(user, proposal.stage),
             "can_hide": permissions.can_hide_proposal(user, proposal),
@@ -403,6 +405,8 @@ def stage_detail(request: HttpRequest, context: StageContext) -> HttpResponse:
             "can_propose": permissions.can_propose(user, stage),
             "can_comment": permissions.can_comment_in_stage(user, stage),
             "can_vote": permissions.can_vote(user, stage),
+            "can_record_with_help": permissions.can_record_vote_with_help(user, stage),
+            "can_print_ballot_paper": permissions.can_print_ballot_paper(user, stage),
             "next_states": _next_states(stage),
         },
     )
@@ -485,6 +489,11 @@ def ballot(request: HttpRequest, context: StageContext) -> HttpResponse:
             "options": options,
             "dots": dots,
             "has_voted": has_voted,
+            # Who took part is not secret: a vote recorded by a facilitator is marked so.
+            "recorded_with_help": has_voted
+            and Participation.objects.filter(
+                stage=stage, user=request.user, with_help=True
+            ).exists(),
         },
     )
 

@@ -108,6 +108,26 @@ def action_assigned_notify(*, action: Action, project: Project) -> None:
     )
 
 
+def action_proposed_notify(*, action: Action, project: Project) -> None:
+    """Tell the facilitators and sponsors that a proposed action waits for them."""
+    notify(
+        recipients=[
+            person
+            for person in _people(project.pk, [Role.FACILITATOR, Role.SPONSOR])
+            if person.pk != action.proposed_by_id
+        ],
+        kind=Kind.ACTION_PROPOSED,
+        key=f"action_proposed:{action.pk}",
+        subject=_("An action waits for you to confirm it"),
+        body=_(
+            'In the project "%(project)s", a member proposes the action "%(action)s". '
+            "Confirm it on its page, so that it counts and its owner is told."
+        )
+        % {"project": project.title, "action": action.title},
+        link=action.get_absolute_url(),
+    )
+
+
 def _phase(due_on: date, today: date, days_before: int) -> str | None:
     """ "soon" in the days before the due date, "late" after it, otherwise nothing."""
     if today > due_on:

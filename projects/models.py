@@ -72,6 +72,7 @@ class ProjectRight:
     INVITE = "invite_to_project"
     MODERATE = "moderate_project"
     READ_AUDIT = "read_audit_trail"
+    RECORD_WITH_HELP = "record_with_help"
     RESPOND = "respond_in_project"
 
 
@@ -83,6 +84,7 @@ ROLE_RIGHTS: dict[str, tuple[str, ...]] = {
         ProjectRight.INVITE,
         ProjectRight.MODERATE,
         ProjectRight.READ_AUDIT,
+        ProjectRight.RECORD_WITH_HELP,
     ),
     Role.OBSERVER: (ProjectRight.VIEW, ProjectRight.READ_AUDIT),
     Role.SPONSOR: (ProjectRight.VIEW, ProjectRight.READ_AUDIT, ProjectRight.RESPOND),
@@ -129,6 +131,10 @@ class Project(models.Model):
             (ProjectRight.INVITE, "Can invite people to the project"),
             (ProjectRight.MODERATE, "Can moderate the project"),
             (ProjectRight.READ_AUDIT, "Can read the project's audit trail"),
+            (
+                ProjectRight.RECORD_WITH_HELP,
+                "Can record a vote, proposal or comment for a member who asks for help",
+            ),
             (ProjectRight.RESPOND, "Can respond to the project's recommendations"),
         ]
 

@@ -32,6 +32,8 @@ from decisions import services as decision_services
 from decisions.models import Comment, Proposal
 from delivery import services as delivery_services
 from delivery.models import Action, Recommendation
+from evidence import services as evidence_services
+from evidence.models import ReflectionAnswer, Report
 from participants.models import User
 from participants.notifications.models import Notification
 from participants.notifications.services import notify, unsubscribe_token
@@ -94,6 +96,8 @@ class Scene:
     recommendation: Recommendation  # accepted in part by the sponsor
     action: Action  # on it, confirmed, owned by the carer
     proposed_action: Action  # on it, proposed by the clinician, not confirmed yet
+    reflection: ReflectionAnswer  # the lived-experience member's, named
+    report: Report  # a co-production report, made by the facilitator
 
     def kwargs(self, names: tuple[str, ...]) -> dict[str, object]:
         values = {
@@ -108,6 +112,8 @@ class Scene:
             "export_id": self.export.pk,
             "recommendation_id": self.recommendation.pk,
             "action_id": self.action.pk,
+            "answer_id": self.reflection.pk,
+            "report_id": self.report.pk,
         }
         return {name: values[name] for name in names}
 
@@ -275,6 +281,47 @@ TABLE: dict[str, tuple[Check, ...]] = {
             data=lambda scene: {f"option-{scene.proposal.pk}": "1"},
         ),
     ),
+    # A facilitator records the vote of a member who asked (the lived-experience member).
+    "decisions:ballot_with_help": (
+        get(FACILITATOR, states=frozenset({"voting"})),
+        post(
+            FACILITATOR,
+            states=frozenset({"voting"}),
+            data=lambda scene: {
+                "member": str(scene.people["lived_experience_member"].pk),
+                "how": "phone",
+                "member_asked": "on",
+                f"option-{scene.proposal.pk}": "1",
+            },
+        ),
+    ),
+    "decisions:proposal_with_help": (
+        get(FACILITATOR, states=frozenset({"open"})),
+        post(
+            FACILITATOR,
+            states=frozenset({"open"}),
+            data=lambda scene: {
+                "member": str(scene.people["carer_member"].pk),
+                "how": "meeting",
+                "member_asked": "on",
+                **_PROPOSAL_TEXT,
+            },
+        ),
+    ),
+    "decisions:comment_with_help": (
+        get(FACILITATOR, **_MEMBERS_OPEN),
+        post(
+            FACILITATOR,
+            **_MEMBERS_OPEN,
+            data=lambda scene: {
+                "member": str(scene.people["carer_member"].pk),
+                "how": "phone",
+                "member_asked": "on",
+                "body": "Said on the phone: yes, please.",
+            },
+        ),
+    ),
+    "decisions:ballot_paper": (get(FACILITATOR, states=frozenset({"open", "voting"})),),
     # Only for someone who has voted (the carer, in the scene); anyone else goes to the stage.
     "decisions:ballot_recorded": (
         get(
@@ -408,6 +455,38 @@ TABLE: dict[str, tuple[Check, ...]] = {
     "delivery:you_said_publish": (post(FACILITATOR),),
     "delivery:you_said_withdraw": (post(FACILITATOR),),
     "delivery_public:you_said": (get(frozenset(ROLES), scope="public"),),
+    # Evidence: the same for everyone in the project; members reflect and answer the pulse
+    "evidence:organisation": (get(SIGNED_IN, scope="site"),),  # lists only one's own
+    "evidence:power_balance": (get(IN_PROJECT),),
+    "evidence:reports": (get(IN_PROJECT), post(STAFF)),
+    "evidence:report": (get(IN_PROJECT),),
+    "evidence:report_pdf": (get(IN_PROJECT),),
+    "evidence:reflection": (
+        get(IN_PROJECT),
+        post(
+            MEMBERS,
+            states=frozenset({"open", "voting", "closed"}),  # once the stage has opened
+            data=lambda scene: {"question": "1", "body": "I was heard.", "shown_as": "named"},
+        ),
+    ),
+    "evidence:reflection_hide": (
+        get(FACILITATOR),
+        post(FACILITATOR, data=lambda scene: {"reason": "Names a member of staff."}),
+    ),
+    # The pulse is sent when the stage closes, and answered then.
+    "evidence:pulse": (
+        get(IN_PROJECT),
+        post(MEMBERS, states=frozenset({"closed"}), data=lambda scene: {"statement_1": "4"}),
+    ),
+    "evidence:pulse_statements": (
+        get(FACILITATOR),  # before the stage opens to change them, after it to read them
+        post(
+            FACILITATOR,
+            states=frozenset({"draft"}),
+            data=lambda scene: {"statements": "I was heard", "ask_ladder": "on"},
+        ),
+    ),
+    "evidence:pulse_close": (post(FACILITATOR, states=frozenset({"closed"})),),
 }
 
 
@@ -516,6 +595,11 @@ def scene(  # type: ignore[no-untyped-def]
         owner=clinician_member,
         due_on=timezone.localdate() + dt.timedelta(days=5),
     )
+    reflection = evidence_services.reflection_answer_create(
+        actor=lived_experience_member, stage=stage, question_number=1, body="Heard.",
+        anonymous=False,
+    )  # fmt: skip
+    report = evidence_services.report_make(actor=facilitator, project=project)
     people = {
         "lived_experience_member": lived_experience_member,
         "carer_member": carer_member,
@@ -541,6 +625,8 @@ def scene(  # type: ignore[no-untyped-def]
         recommendation=recommendation,
         action=action,
         proposed_action=proposed,
+        reflection=reflection,
+        report=report,
     )
 
 
@@ -651,5 +737,7 @@ def _put_stage_in(scene: Scene, state: str) -> None:
         )
     else:
         decision_services.voting_close(actor=facilitator, stage=scene.stage)
+        # What the close's after-commit signal does (nothing commits inside this test).
+        evidence_services.pulse_open(actor=None, stage_id=scene.stage.pk)
     scene.stage.refresh_from_db()
     assert scene.stage.state == state

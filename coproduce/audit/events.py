@@ -176,6 +176,12 @@ _TYPES = (
     ),
     # Proposals and comments
     EventType("proposal.created", N_("Proposal added by %(actor)s"), _T, N_("Proposal added")),
+    EventType(
+        "proposal.created_with_help",
+        N_("Proposal added with help by %(actor)s, at a member's request"),
+        _T,
+        N_("Proposal added with help"),
+    ),
     EventType("proposal.edited", N_("Proposal edited by %(actor)s"), _T, N_("Proposal edited")),
     EventType(
         "proposal.withdrawn",
@@ -197,6 +203,12 @@ _TYPES = (
         N_("Proposals carried forward"),
     ),
     EventType("comment.created", N_("Comment added by %(actor)s"), _T, N_("Comment added")),
+    EventType(
+        "comment.created_with_help",
+        N_("Comment added with help by %(actor)s, at a member's request"),
+        _T,
+        N_("Comment added with help"),
+    ),
     EventType("comment.edited", N_("Comment edited by %(actor)s"), _T, N_("Comment edited")),
     EventType(
         "comment.deleted",
@@ -211,6 +223,14 @@ _TYPES = (
         N_("%(count)s member voted in '%(stage)s'"),
         Audience.COUNTS_ONLY,
         plural=N_("%(count)s members voted in '%(stage)s'"),
+    ),
+    # A vote recorded by a facilitator for a member who asked (by phone, on paper, in a
+    # meeting): which member and how are in the details, never what was voted.
+    EventType(
+        "ballot.cast_with_help",
+        N_("Vote recorded with help by %(actor)s in '%(stage)s', at a member's request"),
+        _T,
+        N_("Vote recorded with help"),
     ),
     # Sealing: the secret ballots rewritten at close, so nothing stored links one to a person.
     EventType(
@@ -320,6 +340,58 @@ _TYPES = (
         _M,
         N_("Progress update posted"),
         N_("A progress update was posted on a delivery action"),
+    ),
+    # Evidence that power was shared: reflection, the pulse, the co-production report
+    EventType(
+        "reflection.answered",
+        N_("%(actor)s answered a question to reflect on in '%(stage)s'"),
+        _M,
+        N_("Reflection answered"),
+        N_("A member answered a question to reflect on in '%(stage)s'"),
+    ),
+    EventType(
+        "reflection.hidden",
+        N_("An answer to reflect on in '%(stage)s' hidden by %(actor)s"),
+        _T,
+        N_("Reflection hidden"),
+    ),
+    EventType(
+        "pulse.statements_changed",
+        N_("The pulse statements of '%(stage)s' changed by %(actor)s"),
+        _M,
+        N_("Pulse statements changed"),
+        N_("The pulse statements of '%(stage)s' were changed"),
+    ),
+    EventType(
+        "pulse.opened",
+        N_("The pulse of '%(stage)s' was sent to every member"),
+        _M,
+        N_("Pulse sent"),
+        N_("The pulse of '%(stage)s' was sent to every member"),
+    ),
+    # Anonymous: never one by one.
+    EventType(
+        "pulse.answered",
+        N_("%(count)s member answered the pulse of '%(stage)s'"),
+        Audience.COUNTS_ONLY,
+        plural=N_("%(count)s members answered the pulse of '%(stage)s'"),
+    ),
+    EventType(
+        "pulse.closed",
+        N_(
+            "The pulse of '%(stage)s' closed by %(actor)s and its answers sealed: no answer "
+            "can be linked to the person who gave it"
+        ),
+        _M,
+        N_("Pulse closed"),
+        N_("The pulse of '%(stage)s' closed and its answers were sealed"),
+    ),
+    EventType(
+        "report.made",
+        N_("Co-production report made by %(actor)s"),
+        _M,
+        N_("Report made"),
+        N_("A co-production report was made"),
     ),
     # The record itself
     EventType(

@@ -26,6 +26,7 @@ from decisions.models import Ballot, Comment, Participation, Proposal
 from decisions.rules import voting_rules_for
 from decisions.services import voter_key
 from delivery.models import Action, ActionUpdate, DeliveryComment, Response
+from evidence.models import PulseTaken, ReflectionAnswer
 from participants.models import User
 from participants.notifications.models import Notification, NotificationPreference
 from participants.services import user_erase
@@ -57,6 +58,11 @@ software) and CSV files (open them in a spreadsheet). Times are in UTC.
   votes_taken_part_in.*     the votes you took part in (that you voted and the day,
                             never what)
   ballots_while_open.json   your own ballot in each vote that is still open
+  reflections.csv / .json   your answers to the questions to reflect on that show
+                            your name (anonymous answers hold no name: nobody can
+                            find them again, so they are not here)
+  pulses_answered.*         the pulses you answered (that you answered and the day,
+                            never what: pulse answers hold no name)
 
 About your ballots
 ------------------
@@ -319,18 +325,53 @@ def _trail(user: User) -> Table:
 
 
 def _participation(user: User) -> Table:
-    columns = ["project", "stage", "voted_on"]
+    columns = ["project", "stage", "voted_on", "recorded_with_help"]
     rows = [
         {
             "project": row.stage.project.title,
             "stage": row.stage.title,
             "voted_on": row.voted_on.isoformat(),
+            "recorded_with_help": row.with_help,
         }
         for row in Participation.objects.filter(user=user)
         .select_related("stage__project")
         .order_by("voted_on", "pk")
     ]
     return Table("votes_taken_part_in", columns, rows)
+
+
+def _reflections(user: User) -> Table:
+    columns = ["project", "stage", "question", "answer", "written_on", "hidden", "reason"]
+    rows = [
+        {
+            "project": row.stage.project.title,
+            "stage": row.stage.title,
+            "question": row.question,
+            "answer": row.body,
+            "written_on": row.written_on.isoformat(),
+            "hidden": row.hidden,
+            "reason": row.moderation_reason,
+        }
+        for row in ReflectionAnswer.objects.filter(author=user)
+        .select_related("stage__project")
+        .order_by("written_on", "pk")
+    ]
+    return Table("reflections", columns, rows)
+
+
+def _pulses_answered(user: User) -> Table:
+    columns = ["project", "stage", "answered_on"]
+    rows = [
+        {
+            "project": row.pulse.stage.project.title,
+            "stage": row.pulse.stage.title,
+            "answered_on": row.answered_on.isoformat(),
+        }
+        for row in PulseTaken.objects.filter(user=user)
+        .select_related("pulse__stage__project")
+        .order_by("answered_on", "pk")
+    ]
+    return Table("pulses_answered", columns, rows)
 
 
 def _open_ballots(user: User) -> list[dict[str, Any]]:
@@ -398,6 +439,8 @@ def personal_data_zip(*, user: User, site_name: str) -> bytes:
         _invitations(invitations.filter(invited_by=user), "invitations_sent"),
         _trail(user),
         _participation(user),
+        _reflections(user),
+        _pulses_answered(user),
     ]
     ballots = _open_ballots(user)
     made = timezone.now()

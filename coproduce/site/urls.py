@@ -25,5 +25,6 @@ urlpatterns = [
     path("projects/", include("decisions.urls")),
     path("projects/", include("delivery.urls")),
     path("public/", include("delivery.public_urls")),
+    path("", include("evidence.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -26,11 +26,13 @@ def home(request: HttpRequest) -> HttpResponse:
     """Signed out: what Co-produce is. Signed in: the person's projects."""
     if not request.user.is_authenticated:
         return render(request, "site/welcome.html")
+    entries = dashboard_for_user(request.user)
     return render(
         request,
         "site/dashboard.html",
         {
-            "entries": dashboard_for_user(request.user),
+            "entries": entries,
+            "observes_a_project": any(entry.role == "observer" for entry in entries),
             "invitations": invitations_waiting_for(request.user),
             "can_create_project": can_create_project(request.user),
             "overdue_actions": list(overdue_actions_for(request.user, timezone.localdate())),

@@ -17,6 +17,7 @@ from coproduce.errors import RightsError, RuleError
 from decisions.rules import voting_rules_for
 from decisions.services.ballots import (
     ballot_cast,
+    ballot_cast_with_help,
     own_ballot,
     stage_options,
     validate_ballot,
@@ -29,10 +30,12 @@ from decisions.services.decisions import (
 )
 from decisions.services.proposals import (
     comment_create,
+    comment_create_with_help,
     comment_delete,
     comment_hide,
     comment_update,
     proposal_create,
+    proposal_create_with_help,
     proposal_hide,
     proposal_merge,
     proposal_update,
@@ -42,12 +45,16 @@ from decisions.services.proposals import (
 from decisions.services.retention import participations_delete_after_close
 from decisions.services.schedule import stages_advance
 from decisions.services.voting import voting_rules_update
+from decisions.services.with_help import HowAsked
 
 __all__ = [
+    "HowAsked",
     "RightsError",
     "RuleError",
     "ballot_cast",
+    "ballot_cast_with_help",
     "comment_create",
+    "comment_create_with_help",
     "comment_delete",
     "comment_hide",
     "comment_update",
@@ -56,6 +63,7 @@ __all__ = [
     "own_ballot",
     "participations_delete_after_close",
     "proposal_create",
+    "proposal_create_with_help",
     "proposal_hide",
     "proposal_merge",
     "proposal_update",

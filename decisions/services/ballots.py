@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
 
 from coproduce.audit.record import record
 from coproduce.errors import RightsError, RuleError
@@ -20,6 +21,7 @@ from decisions import notify as decisions_notify
 from decisions.models import Ballot, Participation, Proposal, VotingMethod
 from decisions.results import dots_rules
 from decisions.rules import voting_rules_for
+from decisions.services.with_help import _check_request
 from participants.models import User
 from projects.models import Membership, Role, Stage
 
@@ -98,9 +100,9 @@ WITH voter AS (
       AND membership.left_at IS NULL
     FOR SHARE
 ), took_part AS (
-    INSERT INTO {participation} (stage_id, user_id, voted_on)
-    SELECT stage_id, %(user)s, %(today)s FROM voter
-    ON CONFLICT (stage_id, user_id) DO NOTHING
+    INSERT INTO {participation} (stage_id, user_id, voted_on, with_help)
+    SELECT stage_id, %(user)s, %(today)s, %(with_help)s FROM voter
+    ON CONFLICT (stage_id, user_id) {participation_again}
 )
 INSERT INTO {ballot} (id, stage_id, voter_key, constituency, content, voter_id)
 SELECT %(ballot)s, stage_id, %(voter_key)s, constituency, %(content)s::jsonb, %(voter)s
@@ -111,13 +113,15 @@ RETURNING id, constituency
 """
 
 
-def _cast_sql() -> str:
+def _cast_sql(*, with_help: bool) -> str:
     quote = connection.ops.quote_name
     return _CAST_SQL.format(
         stage=quote(Stage._meta.db_table),
         membership=quote(Membership._meta.db_table),
         participation=quote(Participation._meta.db_table),
         ballot=quote(Ballot._meta.db_table),
+        # A member's own cast leaves the row as it is; a vote recorded with help marks it.
+        participation_again="DO UPDATE SET with_help = TRUE" if with_help else "DO NOTHING",
     )
 
 
@@ -138,37 +142,84 @@ def ballot_cast(
     """
     if not permissions.can_vote(actor, stage):
         raise RightsError("You cannot vote here.")
+    return _cast(voter=actor, stage=stage, raw=raw, options=options, helper=None, how="")
+
+
+def ballot_cast_with_help(
+    *,
+    actor: User,
+    member: User,
+    stage: Stage,
+    raw: dict[str, Any],
+    how: str,
+    member_asked: bool,
+    options: list[Proposal] | None = None,
+) -> Ballot:
+    """A facilitator records (or replaces) the vote of a member who asked them to: by
+    phone, on a paper ballot, in a meeting. The ballot is stored exactly like the member's
+    own (secret, sealed at the close); the participation is marked "with help"; the trail
+    says a vote was recorded with help, for whom and how, never what. The member is told,
+    and can change it themselves while voting is open.
+    """
+    if not permissions.can_record_vote_with_help(actor, stage):
+        raise RightsError("You cannot record votes for members here.")
+    _check_request(how=how, member_asked=member_asked)
+    if not permissions.can_vote(member, stage):
+        raise RuleError(_("That person is not a member who can vote in this stage."))
+    return _cast(voter=member, stage=stage, raw=raw, options=options, helper=actor, how=how)
+
+
+def _cast(
+    *,
+    voter: User,
+    stage: Stage,
+    raw: dict[str, Any],
+    options: list[Proposal] | None,
+    helper: User | None,
+    how: str,
+) -> Ballot:
     if options is None:
         options = stage_options(stage)
     content = validate_ballot(stage, raw, options)
-    key = voter_key(actor, stage)
-    voter = actor if voting_rules_for(stage).open_ballot else None
+    key = voter_key(voter, stage)
+    named = voter if voting_rules_for(stage).open_ballot else None
     params = {
         "stage": stage.pk,
         "voting": Stage.State.VOTING.value,
-        "user": actor.pk,
+        "user": voter.pk,
         "member": Role.MEMBER.value,
         "today": timezone.localdate(),
+        "with_help": helper is not None,
         "ballot": uuid.uuid4(),
         "voter_key": key,
         "content": json.dumps(content),
-        "voter": voter.pk if voter is not None else None,
+        "voter": named.pk if named is not None else None,
     }
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(_cast_sql(), params)
+            cursor.execute(_cast_sql(with_help=helper is not None), params)
             row = cursor.fetchone()
         if row is None:
-            _refuse_cast(actor, stage)
-        # That a member voted, never what.
-        record(
-            action="ballot.cast",
-            actor=actor,
-            project_id=stage.project_id,
-            details={"stage": str(stage.pk)},
-        )
+            _refuse_cast(voter, stage, helped=helper is not None)
+        if helper is None:
+            # That a member voted, never what.
+            record(
+                action="ballot.cast",
+                actor=voter,
+                project_id=stage.project_id,
+                details={"stage": str(stage.pk)},
+            )
+        else:
+            # Who recorded it, for whom and how; never what.
+            record(
+                action="ballot.cast_with_help",
+                actor=helper,
+                project_id=stage.project_id,
+                details={"stage": str(stage.pk), "member": str(voter.pk), "how": how},
+            )
+            decisions_notify.vote_recorded_for_member(member=voter, stage=stage)
         transaction.on_commit(
-            partial(decisions_notify.voting_reminders_withdraw, user=actor, stage=stage),
+            partial(decisions_notify.voting_reminders_withdraw, user=voter, stage=stage),
             robust=True,
         )
     ballot_id, constituency = row
@@ -178,15 +229,19 @@ def ballot_cast(
         voter_key=key,
         constituency=constituency,
         content=content,
-        voter=voter,
+        voter=named,
     )
 
 
-def _refuse_cast(actor: User, stage: Stage) -> NoReturn:
+def _refuse_cast(actor: User, stage: Stage, *, helped: bool = False) -> NoReturn:
     """Say why the cast wrote nothing: voting closed, or the person is no longer a member."""
     state = Stage.objects.filter(pk=stage.pk).values_list("state", flat=True).first()
     if state != Stage.State.VOTING:
+        if helped:
+            raise RuleError(_("Voting has closed, so the vote could not be recorded."))
         raise RuleError("Voting has closed, so your vote could not be recorded.")
+    if helped:
+        raise RuleError(_("That person is not a member who can vote in this stage."))
     raise RightsError("You cannot vote here.")
 
 

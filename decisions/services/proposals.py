@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from coproduce.audit.record import record
 from coproduce.errors import RightsError, RuleError
 from decisions import notify as decisions_notify
 from decisions import permissions
 from decisions.models import Comment, Proposal
+from decisions.services.with_help import _check_request
 from participants.models import User
 from projects.models import Stage
 
@@ -33,18 +35,54 @@ def _locked_proposal(proposal: Proposal) -> Proposal:
 
 def proposal_create(*, actor: User, stage: Stage, title: str, body: str) -> Proposal:
     _deny(permissions.can_propose(actor, stage))
+    return _proposal_create(author=actor, stage=stage, title=title, body=body)
+
+
+def proposal_create_with_help(
+    *, actor: User, member: User, stage: Stage, title: str, body: str, how: str, member_asked: bool
+) -> Proposal:
+    """A facilitator adds a proposal for a member who asked them to. It is the member's
+    proposal (they can change or withdraw it); the trail says who recorded it and how the
+    member asked, and the member is told."""
+    _deny(permissions.can_record_proposal_with_help(actor, stage))
+    _check_request(how=how, member_asked=member_asked)
+    if not permissions.can_propose(member, stage):
+        raise RuleError(_("That person is not a member who can make proposals in this stage."))
+    return _proposal_create(
+        author=member, stage=stage, title=title, body=body, helper=actor, how=how
+    )
+
+
+def _proposal_create(
+    *, author: User, stage: Stage, title: str, body: str, helper: User | None = None, how: str = ""
+) -> Proposal:
     with transaction.atomic():
         locked_stage = Stage.objects.select_for_update().get(pk=stage.pk)
         if locked_stage.state != Stage.State.OPEN:
             raise RuleError("This stage is not taking proposals now.")
-        proposal = Proposal.objects.create(stage=stage, author=actor, title=title, body=body)
-        record(
-            action="proposal.created",
-            actor=actor,
-            project_id=stage.project_id,
-            target=proposal,
-            details={"stage": str(stage.pk)},
-        )
+        proposal = Proposal.objects.create(stage=stage, author=author, title=title, body=body)
+        if helper is None:
+            record(
+                action="proposal.created",
+                actor=author,
+                project_id=stage.project_id,
+                target=proposal,
+                details={"stage": str(stage.pk)},
+            )
+        else:
+            record(
+                action="proposal.created_with_help",
+                actor=helper,
+                project_id=stage.project_id,
+                target=proposal,
+                details={"stage": str(stage.pk), "member": str(author.pk), "how": how},
+            )
+            decisions_notify.recorded_for_member(
+                member=author,
+                stage=stage,
+                what=_("a proposal"),
+                link=proposal.get_absolute_url(),
+            )
     return proposal
 
 
@@ -196,6 +234,31 @@ def comment_create(
 ) -> Comment:
     """Comment on a proposal, or reply to a comment (one level of replies)."""
     _deny(permissions.can_comment(actor, proposal))
+    return _comment_create(author=actor, proposal=proposal, body=body, parent=parent)
+
+
+def comment_create_with_help(
+    *, actor: User, member: User, proposal: Proposal, body: str, how: str, member_asked: bool
+) -> Comment:
+    """A facilitator adds a comment for a member who asked them to: the member's comment,
+    recorded with help (in the trail), and the member is told."""
+    _deny(permissions.can_record_comment_with_help(actor, proposal))
+    _check_request(how=how, member_asked=member_asked)
+    if not permissions.can_comment(member, proposal):
+        raise RuleError(_("That person is not a member who can comment here."))
+    return _comment_create(author=member, proposal=proposal, body=body, helper=actor, how=how)
+
+
+def _comment_create(
+    *,
+    author: User,
+    proposal: Proposal,
+    body: str,
+    parent: Comment | None = None,
+    helper: User | None = None,
+    how: str = "",
+) -> Comment:
+    actor = author
     replied_to = parent  # the comment they answered, before joining its thread
     if parent is not None:
         if parent.proposal_id != proposal.pk:
@@ -203,13 +266,28 @@ def comment_create(
         parent = parent.parent or parent  # replies to a reply join the same thread
     with transaction.atomic():
         comment = Comment.objects.create(proposal=proposal, parent=parent, author=actor, body=body)
-        record(
-            action="comment.created",
-            actor=actor,
-            project_id=proposal.stage.project_id,
-            target=comment,
-            details={"proposal": str(proposal.pk), "reply": parent is not None},
-        )
+        if helper is None:
+            record(
+                action="comment.created",
+                actor=actor,
+                project_id=proposal.stage.project_id,
+                target=comment,
+                details={"proposal": str(proposal.pk), "reply": parent is not None},
+            )
+        else:
+            record(
+                action="comment.created_with_help",
+                actor=helper,
+                project_id=proposal.stage.project_id,
+                target=comment,
+                details={"proposal": str(proposal.pk), "member": str(actor.pk), "how": how},
+            )
+            decisions_notify.recorded_for_member(
+                member=actor,
+                stage=proposal.stage,
+                what=_("a comment"),
+                link=f"{proposal.get_absolute_url()}#comments",
+            )
         decisions_notify.reply_notify(comment=comment, replied_to=replied_to)
     return comment
 

@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("decisions", "0008_closed_votes_ballots_sealed"),
-        ("projects", "0009_sponsor_groups_for_existing_projects"),
+        ("projects", "0010_sponsor_groups_for_existing_projects"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,9 +7,9 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("decisions", "0009_voting_method_verdict"),
+        ("decisions", "0010_voting_method_verdict"),
         ("delivery", "0001_recommendations_responses_actions"),
-        ("projects", "0009_sponsor_groups_for_existing_projects"),
+        ("projects", "0010_sponsor_groups_for_existing_projects"),
     ]
 
     operations = [

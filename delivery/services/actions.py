@@ -87,6 +87,8 @@ def action_propose(
         )
         if confirms:
             delivery_notify.action_assigned_notify(action=action, project=project)
+        else:
+            delivery_notify.action_proposed_notify(action=action, project=project)
     return action
 
 

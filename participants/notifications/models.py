@@ -21,9 +21,18 @@ class Kind(models.TextChoices):
     DECISION_RECORDED = "decision_recorded", _("The reasons for a decision are written up")
     REPLY = "reply", _("Someone replies to your proposal or comment")
     PROPOSAL_MODERATED = "proposal_moderated", _("A proposal of yours is hidden or combined")
+    PULSE_OPENED = "pulse_opened", _("A short anonymous questionnaire when a stage closes")
     TRAIL_CHECKED = "trail_checked", _("The nightly check of a project's audit trail (observers)")
+    RECORDED_FOR_YOU = (
+        "recorded_for_you",
+        _("A facilitator records a vote, proposal or comment for you, as you asked"),
+    )
     RESPONSE_PUBLISHED = "response_published", _("The organisation responds to a recommendation")
     RESPONSE_DUE = "response_due", _("Reminders that a response is due (sponsors)")
+    ACTION_PROPOSED = (
+        "action_proposed",
+        _("An action waits for confirmation (facilitators, sponsors)"),
+    )
     ACTION_ASSIGNED = "action_assigned", _("A delivery action is given to you")
     ACTION_DUE = "action_due", _("Reminders that an action of yours is due or overdue")
 

@@ -18,6 +18,7 @@ from participants.models import User
 from projects import notify, permissions
 from projects.models import Project, Stage, reminder_hours_normalised
 from projects.services._common import _changes, _deny_unless
+from projects.signals import stage_closed
 
 STAGE_TEXT_FIELDS = {"kind", "title", "description", "reflective_questions"}
 STAGE_SCHEDULE_FIELDS = {"opens_at", "voting_opens_at", "closes_at"}
@@ -228,4 +229,9 @@ def _stage_move(
         )
         if to_state in (Stage.State.OPEN, Stage.State.VOTING):
             notify.stage_news_notify(locked)
+        if to_state == Stage.State.CLOSED:
+            stage_id = locked.pk
+            transaction.on_commit(
+                lambda: stage_closed.send(sender=Stage, stage_id=stage_id), robust=True
+            )
     return locked

@@ -54,3 +54,16 @@ def test_the_reference_view_upserts_one_ballot_and_chains_an_event_per_cast(
         refused = client.post(f"/cast/{vote.stage_id}/", {"option": vote.options[0]})
         assert refused.status_code == 403
     assert _count("SELECT count(*) FROM bench_reference_event") == 2
+
+
+def test_the_report_bench_seeds_a_closed_vote_and_a_sealed_pulse() -> None:
+    from bench import bench_report
+    from evidence.models import PulseAnswer
+    from evidence.report import report_context
+
+    project, _observer = bench_report.seed(5, 12)
+    stages = {stage.position: stage.state for stage in project.stages.all()}
+    assert (stages[1], stages[2]) == ("closed", "closed")
+    assert PulseAnswer.objects.filter(sealed=True).count() == 5
+    context = report_context(project)
+    assert len(context["decisions"]) == 1

@@ -257,6 +257,13 @@ def test_a_member_proposes_and_the_sponsor_confirms(
         )
         assert not proposed.confirmed
     assert not Notification.objects.filter(kind="action_assigned").exists()
+    waiting = Notification.objects.filter(
+        kind="action_proposed", key__startswith=f"action_proposed:{proposed.pk}"
+    )
+    assert set(waiting.values_list("recipient__email", flat=True)) == {
+        "facilitator@example.org",
+        "sponsor@example.org",
+    }
     with pytest.raises(RightsError):
         services.action_confirm(actor=members[0], action=helpers.fresh_action(proposed))
     confirmed = services.action_confirm(actor=sponsor, action=helpers.fresh_action(proposed))
@@ -487,7 +494,7 @@ def test_the_migration_gives_older_projects_a_sponsor_group(project: Project) ->
     from projects.models import ProjectGroupObjectPermission, ProjectRoleGroup
 
     migration = importlib.import_module(
-        "projects.migrations.0009_sponsor_groups_for_existing_projects"
+        "projects.migrations.0010_sponsor_groups_for_existing_projects"
     )
     # A project made before sponsors existed had no sponsor group.
     ProjectRoleGroup.objects.get(project=project, role="sponsor").group.delete()

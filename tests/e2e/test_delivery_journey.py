@@ -1,6 +1,7 @@
 """From recommendations to delivery: the sponsor responds (one declined, with reasons), a
-member proposes an action and owns it, the facilitator confirms it, the owner posts an
-update. Keyboard only, with axe-core on every page visited."""
+member proposes an action and owns it, the facilitator confirms it and gives a response
+more time, the owner posts an update and moves the action along (a skipped step is
+refused kindly). Keyboard only, with axe-core on every page visited."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def test_sponsor_responds_member_proposes_facilitator_confirms_owner_updates(
 ) -> None:
     base = live_server.url
     members = [lived_experience_member, carer_member, clinician_member]
-    first, second, _third = helpers.recommendations(project, facilitator, members)
+    first, second, third = helpers.recommendations(project, facilitator, members)
     helpers.add_sponsor(project)
     overview = base + reverse("delivery:overview", kwargs={"project_id": project.pk})
 
@@ -112,6 +113,17 @@ def test_sponsor_responds_member_proposes_facilitator_confirms_owner_updates(
     press(page, page.get_by_role("button", name="Confirm this action"))
     expect(page.get_by_role("status")).to_contain_text("The action is confirmed.")
     assert_accessible(page)
+    # ...and gives the third recommendation's response more time.
+    page.goto(base + third.get_absolute_url())
+    press(page, page.get_by_role("link", name="Change the date the response is due"))
+    expect(heading(page)).to_have_text("When the response is due")
+    assert_accessible(page)
+    later = timezone.localdate() + timedelta(days=60)
+    due_field = page.get_by_label("The response is due by")
+    tab_to(page, due_field)
+    due_field.fill(later.isoformat())
+    press(page, page.get_by_role("button", name="Save the date"))
+    expect(page.get_by_role("status")).to_contain_text("The date the response is due")
     sign_out(page)
 
     # The owner posts a progress update.
@@ -130,4 +142,20 @@ def test_sponsor_responds_member_proposes_facilitator_confirms_owner_updates(
     expect(page.get_by_role("status")).to_contain_text("Your update has been posted.")
     expect(page.get_by_role("main")).to_contain_text("The job description is agreed.")
     assert_accessible(page)
+
+    # ...and moves it along, one step at a time.
+    press(page, page.get_by_role("link", name="Change where it stands"))
+    expect(heading(page)).to_have_text("Where the action stands")
+    assert_accessible(page)
+    _choose(page, "Where the action stands now", 2)  # planned -> done skips a step
+    expect(page.get_by_label("Done")).to_be_checked()
+    press(page, page.get_by_role("button", name="Save"))
+    expect(page.locator(".nhsuk-error-summary")).to_contain_text("one step at a time")
+    assert_accessible(page)
+    tab_to(page, page.get_by_label("Done"))  # Tab reaches the choice kept from before
+    page.keyboard.press("ArrowUp")
+    expect(page.get_by_label("In progress")).to_be_checked()
+    press(page, page.get_by_role("button", name="Save"))
+    expect(page.get_by_role("status")).to_contain_text("The action's status has been saved.")
+    assert Action.objects.get().status == "in_progress"
     assert ActionUpdate.objects.get().author == lived_experience_member

@@ -25,6 +25,7 @@ from coproduce.site.management.commands.seed_demo import (
 from decisions.models import Ballot, DecisionRecord
 from decisions.services import stages_advance
 from delivery.models import Action, Recommendation, Response
+from evidence.demo import EXTRA_MEMBERS
 from participants.models import User
 from participants.notifications.models import Kind, Notification
 from projects.models import Membership, Project, Stage
@@ -37,7 +38,10 @@ pytestmark = pytest.mark.django_db
 def test_seed_demo_creates_one_account_per_role_and_is_idempotent(client) -> None:
     call_command("seed_demo")
     call_command("seed_demo")
-    assert User.objects.count() == len(DEMO_PEOPLE) == 7
+    demo_emails = [person.email for person in DEMO_PEOPLE]
+    assert User.objects.filter(email__in=demo_emails).count() == len(DEMO_PEOPLE) == 7
+    # The evidence demo's extra members never sign in: only the demo accounts do.
+    assert User.objects.count() == 7 + len(EXTRA_MEMBERS)
     assert EmailAddress.objects.filter(verified=True).count() == 7
     project = Project.objects.get(title=DEMO_PROJECT_TITLE)
     roles = sorted(Membership.objects.filter(project=project).values_list("user__email", "role"))
@@ -184,3 +188,24 @@ def test_demo_code_prints_the_code_an_authenticator_app_shows_now(capsys) -> Non
     assert code.isdecimal()
     assert len(code) == 6
     assert validate_totp_code(DEMO_TOTP_SECRET, code)
+
+
+@override_settings(DEBUG=True)
+def test_seed_demo_gives_the_evidence_pages_something_real(client) -> None:
+    from django.urls import reverse
+
+    from evidence.demo import HISTORY_PROJECT_TITLE
+    from evidence.models import PulseAnswer, ReflectionAnswer, Report
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+    history = Project.objects.get(title=HISTORY_PROJECT_TITLE)
+    assert list(history.stages.filter(state="closed").values_list("position", flat=True)) == [1, 2]
+    assert PulseAnswer.objects.filter(pulse__stage__project=history, sealed=True).count() == 18
+    assert ReflectionAnswer.objects.filter(stage__project=history, author__isnull=True).exists()
+    assert ReflectionAnswer.objects.filter(stage__project__title=DEMO_PROJECT_TITLE).count() == 2
+    assert Report.objects.filter(project=history).count() == 1
+    client.force_login(User.objects.get(email="lived-experience@example.org"))
+    page = client.get(reverse("evidence:power_balance", args=[history.pk])).content.decode()
+    assert "People with lived experience made" in page
+    assert "out of 5 on average" in page

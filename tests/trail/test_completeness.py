@@ -33,6 +33,7 @@ from django.utils import timezone
 
 import decisions.services
 import delivery.services
+import evidence.services
 import participants.notifications.services
 import participants.services
 from coproduce.audit.events import EVENT_TYPES
@@ -86,6 +87,7 @@ def test_the_service_modules_are_found_by_walking_the_apps() -> None:
         "projects.services",
         "decisions.services",
         "delivery.services",
+        "evidence.services",
         "trail.services",
     } <= names
 
@@ -239,6 +241,20 @@ def _voting_stage(cast: Cast) -> Stage:
 # purpose, before the events are counted) and returns the call to check.
 DECISION_WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
     "proposal_create": (lambda c: lambda s=_open_stage(c): _proposal(c, s), {"proposal.created"}),
+    "proposal_create_with_help": (
+        lambda c: (
+            lambda s=_open_stage(c): decisions.services.proposal_create_with_help(
+                actor=c.facilitator,
+                member=c.member,
+                stage=s,
+                title="t",
+                body="b",
+                how="phone",
+                member_asked=True,
+            )
+        ),
+        {"proposal.created_with_help"},
+    ),
     "proposal_update": (
         lambda c: (
             lambda p=_proposal(c): decisions.services.proposal_update(
@@ -309,6 +325,19 @@ DECISION_WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
         ),
         {"comment.created"},
     ),
+    "comment_create_with_help": (
+        lambda c: (
+            lambda p=_proposal(c): decisions.services.comment_create_with_help(
+                actor=c.facilitator,
+                member=c.member,
+                proposal=p,
+                body="c",
+                how="paper",
+                member_asked=True,
+            )
+        ),
+        {"comment.created_with_help"},
+    ),
     "comment_update": (
         lambda c: (
             lambda k=decisions.services.comment_create(actor=c.member, proposal=_proposal(c), body="c"): (
@@ -340,6 +369,19 @@ DECISION_WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
             )
         ),
         {"ballot.cast"},
+    ),
+    "ballot_cast_with_help": (
+        lambda c: (
+            lambda s=_voting_stage(c): decisions.services.ballot_cast_with_help(
+                actor=c.facilitator,
+                member=c.member,
+                stage=s,
+                raw={str(decisions.services.stage_options(s)[0].pk): 1},
+                how="phone",
+                member_asked=True,
+            )
+        ),
+        {"ballot.cast_with_help"},
     ),
     "voting_rules_update": (
         lambda c: (
@@ -523,6 +565,80 @@ def _review_stage(cast: Cast):  # type: ignore[no-untyped-def]
     return cast.project.stages.select_related("project").get(kind="review")
 
 
+def _pulse_stage(cast: Cast) -> Stage:
+    """The first stage (no vote) opened and closed: its pulse is sent."""
+    stage = _first_stage(cast)
+    stage = services.stage_transition(actor=cast.facilitator, stage=stage, to_state="open")
+    return services.stage_transition(actor=cast.facilitator, stage=stage, to_state="closed")
+
+
+def _open_pulse(cast: Cast):  # type: ignore[no-untyped-def]
+    stage = _pulse_stage(cast)
+    pulse = evidence.services.pulse_open(actor=None, stage_id=stage.pk)
+    pulse.stage.project = cast.project
+    return pulse
+
+
+def _reflection(cast: Cast):  # type: ignore[no-untyped-def]
+    stage = services.stage_transition(
+        actor=cast.facilitator, stage=_first_stage(cast), to_state="open"
+    )
+    return evidence.services.reflection_answer_create(
+        actor=cast.member, stage=stage, question_number=1, body="Heard", anonymous=False
+    )
+
+
+EVIDENCE_WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
+    "reflection_answer_create": (lambda c: lambda r=None: _reflection(c), {"reflection.answered"}),
+    "reflection_answer_hide": (
+        lambda c: (
+            lambda a=_reflection(c): evidence.services.reflection_answer_hide(
+                actor=c.facilitator, answer=a, reason="Names a person"
+            )
+        ),
+        {"reflection.hidden"},
+    ),
+    "pulse_statements_update": (
+        lambda c: (
+            lambda s=_first_stage(c): evidence.services.pulse_statements_update(
+                actor=c.facilitator, stage=s, statements=["I was heard"], ask_ladder=True
+            )
+        ),
+        {"pulse.statements_changed"},
+    ),
+    "pulse_open": (
+        lambda c: lambda s=_pulse_stage(c): evidence.services.pulse_open(actor=None, stage_id=s.pk),
+        {"pulse.opened"},
+    ),
+    "pulse_answer": (
+        lambda c: (
+            lambda p=_open_pulse(c): evidence.services.pulse_answer(
+                actor=c.member, pulse=p, scores=[5, 4, None, 3], rung="co_production"
+            )
+        ),
+        {"pulse.answered"},
+    ),
+    "pulse_close": (
+        lambda c: (
+            lambda p=_open_pulse(c): evidence.services.pulse_close(actor=c.facilitator, pulse=p)
+        ),
+        {"pulse.closed"},
+    ),
+    "pulses_close_due": (
+        lambda c: (
+            lambda p=_open_pulse(c): evidence.services.pulses_close_due(
+                now=timezone.now() + dt.timedelta(days=15)
+            )
+        ),
+        {"pulse.closed"},
+    ),
+    "report_make": (
+        lambda c: lambda: evidence.services.report_make(actor=c.facilitator, project=c.project),
+        {"report.made"},
+    ),
+}
+
+
 def _delivery_record(cast: Cast):  # type: ignore[no-untyped-def]
     from tests.delivery import helpers
 
@@ -569,6 +685,7 @@ WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
     ),
     **{f"decisions.services.{name}": entry for name, entry in DECISION_WRITES.items()},
     **{f"delivery.services.{name}": entry for name, entry in DELIVERY_WRITES.items()},
+    **{f"evidence.services.{name}": entry for name, entry in EVIDENCE_WRITES.items()},
     "participants.notifications.services.preferences_update": (
         lambda c: (
             lambda: participants.notifications.services.preferences_update(

@@ -21,6 +21,7 @@ from django.utils import timezone
 from decisions import services as decision_services
 from decisions.models import Proposal
 from delivery.demo import add_delivery_demo
+from evidence.demo import evidence_demo_ensure
 from participants.models import User
 from projects import services as project_services
 from projects.models import Membership, Project, Stage
@@ -75,9 +76,11 @@ class Command(BaseCommand):
             people = {person.email: (person, _ensure_person(person)) for person in DEMO_PEOPLE}
             project = _ensure_project(people)
             _ensure_proposals(project, people)
-            add_delivery_demo(project, {email: user for email, (_p, user) in people.items()})
             vote_project = _ensure_project(people, **DEMO_VOTE_PROJECT)
             demo_vote = _ensure_demo_vote(vote_project, people)
+            evidence_demo_ensure(**_evidence_cast(people))
+            # After the reflections in the first stage: delivery closes it (its vote is over).
+            add_delivery_demo(project, {email: user for email, (_p, user) in people.items()})
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD!r}):")
         for person in DEMO_PEOPLE:
             self.stdout.write(f"  {person.email:<32} {person.display_name:<14} {person.role}")
@@ -92,6 +95,17 @@ class Command(BaseCommand):
             f"{closes:%H:%M} ({closes.tzname()}). Sign in as lived-experience@example.org to "
             "vote before then; afterwards the decision and its emails appear (var/mail/)."
         )
+
+
+def _evidence_cast(people: dict[str, tuple[DemoPerson, User]]) -> dict[str, Any]:
+    """The demo's facilitator, observer and one member per group, for `evidence.demo`."""
+    by_role = {person.project_role: user for person, user in people.values()}
+    members = {person.constituency: user for person, user in people.values() if person.constituency}
+    return {
+        "facilitator": by_role["facilitator"],
+        "observer": by_role["observer"],
+        "members": members,
+    }
 
 
 def _ensure_person(person: DemoPerson) -> User:

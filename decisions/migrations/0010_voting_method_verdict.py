@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("decisions", "0008_closed_votes_ballots_sealed"),
+        ("decisions", "0009_participation_with_help"),
     ]
 
     operations = [

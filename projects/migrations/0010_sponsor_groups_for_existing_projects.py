@@ -42,7 +42,7 @@ def add_sponsor_groups(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("projects", "0008_sponsor_role_and_respond_right"),
+        ("projects", "0009_sponsor_role_and_respond_right"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("auth", "0012_alter_user_first_name_max_length"),
     ]

@@ -1,0 +1,298 @@
+"""Reads for the evidence pages and the report: a fixed number of queries each, however
+many proposals, comments and members a project has."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Prefetch
+from django.http import Http404
+
+from decisions.models import SMALLEST_GROUP_FLOOR, Comment, Participation, Proposal
+from evidence import figures
+from evidence.models import DEFAULT_STATEMENTS, Pulse, PulseAnswer, ReflectionAnswer, Report, Rung
+from projects.models import Membership, Project, Role, Stage
+
+
+def _uuid(value: object) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise Http404 from None
+
+
+def member_counts(project: Project) -> dict[str, int]:
+    """Current voting members per constituency."""
+    rows = (
+        Membership.objects.filter(project=project, role=Role.MEMBER, left_at__isnull=True)
+        .values("constituency")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    return {row["constituency"]: row["count"] for row in rows}
+
+
+@dataclass(frozen=True)
+class Gathered:
+    stages: list[Stage]
+    inputs: figures.Inputs
+
+
+def gather(project: Project) -> Gathered:
+    """Everything the power-balance figures need, in five queries."""
+    memberships = list(
+        Membership.objects.filter(project=project, role=Role.MEMBER)
+        .order_by("joined_at")
+        .values_list("user_id", "constituency", "left_at")
+    )
+    # A person's group is the one of their latest membership (they may have left).
+    group_of = {user_id: constituency for user_id, constituency, _left in memberships}
+    members: dict[str, int] = {}
+    for _user, constituency, left_at in memberships:
+        if left_at is None:
+            members[constituency] = members.get(constituency, 0) + 1
+    stages = list(Stage.objects.filter(project=project).select_related("decision"))
+    proposals = list(
+        Proposal.objects.filter(stage__project=project).values_list(
+            "id", "stage_id", "author_id", "merged_into_id", "carried_from_id", "status"
+        )
+    )
+    nodes = [
+        figures.ProposalNode(
+            id=str(pk),
+            stage_id=str(stage_id),
+            constituency=group_of.get(author_id, "") if author_id else "",
+            merged_into=str(merged) if merged else None,
+            carried_from=str(carried) if carried else None,
+            withdrawn=status == Proposal.Status.WITHDRAWN,
+        )
+        for pk, stage_id, author_id, merged, carried, status in proposals
+    ]
+    stage_of = {node.id: node.stage_id for node in nodes}
+    carried_on: dict[str, list[str]] = {}
+    for node in nodes:
+        if node.carried_from and node.carried_from in stage_of:
+            carried_on.setdefault(stage_of[node.carried_from], []).append(node.carried_from)
+    comments: dict[str, dict[str, int]] = {}
+    for stage_id, author_id, count in (
+        Comment.objects.filter(proposal__stage__project=project, deleted_at__isnull=True)
+        .values_list("proposal__stage_id", "author_id")
+        .annotate(count=Count("id"))
+        .order_by()
+    ):
+        group = group_of.get(author_id)
+        if group:  # facilitators' comments are not a constituency's
+            per = comments.setdefault(str(stage_id), {})
+            per[group] = per.get(group, 0) + count
+    voters: dict[str, dict[str, int]] = {}
+    # Turnout from who voted (participation), never from the secret ballots.
+    for stage_id, user_id in Participation.objects.filter(stage__project=project).values_list(
+        "stage_id", "user_id"
+    ):
+        group = group_of.get(user_id)
+        if group:
+            per = voters.setdefault(str(stage_id), {})
+            per[group] = per.get(group, 0) + 1
+    facts = []
+    for stage in stages:
+        record = getattr(stage, "decision", None)
+        options: tuple[str, ...] = ()
+        adopted: tuple[str, ...] = ()
+        if record is not None:
+            options = tuple(str(row["option"]) for row in record.table.get("rows", []))
+            adopted = tuple(
+                figures.adopted_from_rows(
+                    record.voting_method, record.table.get("rows", []), sum(record.turnout.values())
+                )
+            )
+        facts.append(
+            figures.StageFacts(
+                id=str(stage.pk),
+                title=stage.title,
+                position=stage.position,
+                options=options,
+                adopted=adopted,
+                carried_on=tuple(carried_on.get(str(stage.pk), ())),
+            )
+        )
+    inputs = figures.Inputs(
+        members=members,
+        stages=facts,
+        proposals=nodes,
+        comments=comments,
+        voters=voters,
+        smallest=SMALLEST_GROUP_FLOOR,
+    )
+    return Gathered(stages=stages, inputs=inputs)
+
+
+def power_balance(project: Project) -> tuple[list[Stage], figures.PowerBalance]:
+    gathered = gather(project)
+    return gathered.stages, figures.power_balance(gathered.inputs)
+
+
+# --- Reflection ------------------------------------------------------------------
+
+
+def stage_reflections(stage: Stage) -> list[dict[str, Any]]:
+    """Each question with its answers (hidden ones keep their place and reason)."""
+    answers = list(
+        ReflectionAnswer.objects.filter(stage=stage)
+        .select_related("author")
+        .order_by("written_on", "id")
+    )
+    return [
+        {
+            "number": number,
+            "question": question,
+            "answers": [answer for answer in answers if answer.question == question],
+        }
+        for number, question in enumerate(stage.question_list, start=1)
+    ]
+
+
+def get_reflection(stage: Stage, answer_id: object) -> ReflectionAnswer:
+    answer = ReflectionAnswer.objects.filter(stage=stage, pk=_uuid(answer_id)).first()
+    if answer is None:
+        raise Http404
+    answer.stage = stage
+    return answer
+
+
+def reflection_counts(project: Project) -> dict[str, int]:
+    rows = (
+        ReflectionAnswer.objects.filter(stage__project=project, hidden=False)
+        .values_list("stage_id")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    return {str(stage_id): count for stage_id, count in rows}
+
+
+# --- The pulse -------------------------------------------------------------------
+
+
+def pulse_for(stage: Stage) -> Pulse:
+    """The stage's pulse; one not yet set reads its defaults unsaved (reading never writes)."""
+    pulse = Pulse.objects.filter(stage=stage).first()
+    if pulse is None:
+        pulse = Pulse(stage=stage, statements=list(DEFAULT_STATEMENTS))
+    pulse.stage = stage
+    return pulse
+
+
+def has_answered(pulse: Pulse, user: Any) -> bool:
+    return pulse.pk is not None and pulse.taken.filter(user_id=user.pk).exists()
+
+
+def pulse_results(pulses: Sequence[Pulse]) -> dict[Any, figures.PulseResult]:
+    """Results of closed pulses only (sealed): one query for all of them."""
+    closed = [pulse for pulse in pulses if pulse.closed_at is not None]
+    answers: dict[Any, list[tuple[str, list[int | None], str]]] = {p.pk: [] for p in closed}
+    for pulse_id, constituency, scores, rung in PulseAnswer.objects.filter(
+        pulse__in=closed, sealed=True
+    ).values_list("pulse_id", "constituency", "scores", "rung"):
+        answers[pulse_id].append((constituency, scores, rung))
+    return {
+        pulse.pk: figures.pulse_result(
+            answers[pulse.pk],
+            statements=len(pulse.statements),
+            rungs=Rung.values,
+            smallest=SMALLEST_GROUP_FLOOR,
+        )
+        for pulse in closed
+    }
+
+
+def pulse_rows(pulse: Pulse, result: figures.PulseResult | None) -> list[dict[str, Any]]:
+    """One row per statement: everyone's average and each shown group's."""
+    if result is None or result.withheld or not result.answers:
+        return []
+    return [
+        {
+            "statement": statement,
+            "everyone": result.means[index],
+            "groups": [group.means[index] for group in result.groups],
+        }
+        for index, statement in enumerate(pulse.statements)
+    ]
+
+
+def project_pulses(project: Project) -> list[dict[str, Any]]:
+    """Each stage's pulse with its result (closed) and the trend: two queries."""
+    pulses = list(
+        Pulse.objects.filter(stage__project=project, opened_at__isnull=False)
+        .select_related("stage")
+        .annotate(answered=Count("taken"))
+        .order_by("stage__position")
+    )
+    results = pulse_results(pulses)
+    trend = figures.trend([results[p.pk] for p in pulses if p.pk in results])
+    rows = []
+    trend_iter = iter(trend)
+    labels = dict(Rung.choices)
+    for pulse in pulses:
+        result = results.get(pulse.pk)
+        rows.append(
+            {
+                "pulse": pulse,
+                "stage": pulse.stage,
+                "answered": pulse.answered,
+                "result": result,
+                "average": next(trend_iter) if result is not None else None,
+                "statements": pulse_rows(pulse, result),
+                "ladder": [(labels[rung], share) for rung, share in result.ladder]
+                if result
+                else [],
+            }
+        )
+    return rows
+
+
+# --- Reports ---------------------------------------------------------------------
+
+
+def project_reports(project: Project) -> list[Report]:
+    return list(
+        Report.objects.filter(project=project)
+        .select_related("made_by")
+        .defer("html", "pdf")
+        .order_by("-made_at")
+    )
+
+
+def get_report(project: Project, report_id: object) -> Report:
+    report = (
+        Report.objects.filter(project=project, pk=_uuid(report_id))
+        .select_related("made_by")
+        .first()
+    )
+    if report is None:
+        raise Http404
+    return report
+
+
+# --- The organisation's view -------------------------------------------------------
+
+
+def observed_projects(user: Any) -> list[Project]:
+    """The projects the person observes (sponsors, later), with their stages and reports."""
+    return list(
+        Project.objects.filter(
+            memberships__user=user,
+            memberships__role=Role.OBSERVER,
+            memberships__left_at__isnull=True,
+        )
+        .prefetch_related(
+            Prefetch("stages", queryset=Stage.objects.order_by("position")),
+            Prefetch(
+                "reports",
+                queryset=Report.objects.defer("html", "pdf").order_by("-made_at"),
+            ),
+        )
+        .order_by("title")
+        .distinct()
+    )

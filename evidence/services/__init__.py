@@ -1,0 +1,33 @@
+"""Every write about the evidence of a project: one transaction each, audited.
+
+- `reflection`: answers to a stage's questions to reflect on, and hiding one;
+- `pulse`: the pulse's statements, sending it when a stage closes, answering it
+  anonymously, closing and sealing it;
+- `reports`: making a co-production report, kept as it was made.
+"""
+
+from __future__ import annotations
+
+from coproduce.errors import RightsError, RuleError
+from evidence.services.pulse import (
+    pulse_answer,
+    pulse_close,
+    pulse_open,
+    pulse_statements_update,
+    pulses_close_due,
+)
+from evidence.services.reflection import reflection_answer_create, reflection_answer_hide
+from evidence.services.reports import report_make
+
+__all__ = [
+    "RightsError",
+    "RuleError",
+    "pulse_answer",
+    "pulse_close",
+    "pulse_open",
+    "pulse_statements_update",
+    "pulses_close_due",
+    "reflection_answer_create",
+    "reflection_answer_hide",
+    "report_make",
+]

@@ -1,0 +1,213 @@
+"""The pulse: set before a stage opens, sent when it closes, answered anonymously,
+closed and sealed after a fortnight (or earlier by a facilitator)."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from coproduce.audit.record import record
+from coproduce.errors import RightsError, RuleError
+from coproduce.text import one_line
+from evidence import permissions
+from evidence.models import (
+    DEFAULT_STATEMENTS,
+    MAX_STATEMENTS,
+    STATEMENT_MAX,
+    Pulse,
+    PulseAnswer,
+    PulseTaken,
+    Rung,
+)
+from participants.models import User
+from participants.notifications.models import Kind as NotificationKind
+from participants.notifications.services import notify
+from projects.models import Membership, Project, Role, Stage
+
+
+def _deny(allowed: bool) -> None:
+    if not allowed:
+        raise RightsError("You cannot do this in this project.")
+
+
+def pulse_statements_update(
+    *, actor: User, stage: Stage, statements: Sequence[str], ask_ladder: bool
+) -> Pulse:
+    """Set the statements members score 1 to 5, before the stage opens."""
+    _deny(permissions.can_change_pulse(actor, stage))
+    cleaned = [one_line(text.replace("\x00", "")).strip() for text in statements]
+    cleaned = [text for text in cleaned if text]
+    if not cleaned:
+        raise RuleError("Keep at least one statement for members to score.")
+    if len(cleaned) > MAX_STATEMENTS:
+        raise RuleError(f"Use at most {MAX_STATEMENTS} statements: the pulse stays short.")
+    if any(len(text) > STATEMENT_MAX for text in cleaned):
+        raise RuleError(f"Keep each statement to {STATEMENT_MAX} characters or fewer.")
+    with transaction.atomic():
+        locked = Stage.objects.select_for_update().select_related("project").get(pk=stage.pk)
+        if locked.state != Stage.State.DRAFT:
+            raise RuleError("This stage has opened, so its pulse statements are fixed.")
+        pulse, _created = Pulse.objects.update_or_create(
+            stage=locked, defaults={"statements": cleaned, "ask_ladder": ask_ladder}
+        )
+        record(
+            action="pulse.statements_changed",
+            actor=actor,
+            project_id=locked.project_id,
+            details={"stage_id": str(locked.pk), "statements": len(cleaned)},
+        )
+    pulse.stage = locked
+    return pulse
+
+
+def pulse_open(*, actor: User | None, stage_id: uuid.UUID | str) -> Pulse | None:
+    """Send a closed stage's pulse to every member (the system does it when the stage
+    closes). Running it twice does no harm: the second run finds it sent."""
+    if actor is not None:
+        raise RightsError("The pulse is sent by the portal when a stage closes.")
+    with transaction.atomic():
+        stage = Stage.objects.select_for_update().select_related("project").get(pk=stage_id)
+        if stage.state != Stage.State.CLOSED or stage.project.status != Project.Status.ACTIVE:
+            return None
+        pulse, _created = Pulse.objects.select_for_update().get_or_create(
+            stage=stage, defaults={"statements": list(DEFAULT_STATEMENTS)}
+        )
+        if pulse.opened_at is not None:
+            pulse.stage = stage
+            return pulse
+        now = timezone.now()
+        pulse.opened_at, pulse.closes_at = now, now + timedelta(days=Pulse.OPEN_FOR_DAYS)
+        pulse.save(update_fields=["opened_at", "closes_at"])
+        record(
+            action="pulse.opened",
+            actor=None,
+            project_id=stage.project_id,
+            details={"stage_id": str(stage.pk)},
+        )
+        members = [
+            membership.user
+            for membership in Membership.objects.filter(
+                project_id=stage.project_id, role=Role.MEMBER, left_at__isnull=True
+            ).select_related("user")
+        ]
+        notify(
+            recipients=members,
+            kind=NotificationKind.PULSE_OPENED,
+            key=f"pulse_opened:{stage.pk}",
+            subject=gettext("How did the stage go? Five quick questions"),
+            body=gettext(
+                'The stage "%(stage)s" of "%(project)s" has closed. Tell the group how it '
+                "went: a few statements to score from 1 to 5. Your answer is anonymous: "
+                "nobody, facilitators included, can see what you answered. Answering is "
+                "up to you."
+            )
+            % {"stage": stage.title, "project": stage.project.title},
+            link=reverse(
+                "evidence:pulse", kwargs={"project_id": stage.project_id, "stage_id": stage.pk}
+            ),
+            deadline=pulse.closes_at,
+        )
+    pulse.stage = stage
+    return pulse
+
+
+def _scores_clean(scores: Sequence[int | None], statements: int) -> list[int | None]:
+    if len(scores) != statements:
+        raise RuleError("Score each statement from 1 to 5, or leave it out.")
+    for score in scores:
+        if score is not None and not 1 <= score <= 5:
+            raise RuleError("Score each statement from 1 to 5, or leave it out.")
+    return list(scores)
+
+
+def pulse_answer(
+    *, actor: User, pulse: Pulse, scores: Sequence[int | None], rung: str = ""
+) -> None:
+    """Keep a member's anonymous answer: the answer names nobody; a separate row says
+    that they answered, so nobody answers twice. Answers cannot be changed."""
+    _deny(permissions.can_answer_pulse(actor, pulse))
+    cleaned = _scores_clean(scores, len(pulse.statements))
+    if rung and (rung not in Rung.values or not pulse.ask_ladder):
+        raise RuleError("Choose one of the steps of the ladder, or leave it out.")
+    if all(score is None for score in cleaned) and not rung:
+        raise RuleError("Answer at least one question, or leave the pulse: it is up to you.")
+    membership = Membership.objects.filter(
+        project_id=pulse.stage.project_id, user=actor, role=Role.MEMBER, left_at__isnull=True
+    ).first()
+    if membership is None:
+        raise RightsError("Only members answer the pulse.")
+    with transaction.atomic():
+        locked = Pulse.objects.select_for_update().get(pk=pulse.pk)
+        if locked.closed_at is not None:
+            raise RuleError("This pulse has closed.")
+        try:
+            with transaction.atomic():
+                PulseTaken.objects.create(pulse=locked, user=actor)
+        except IntegrityError:
+            raise RuleError(
+                "You have already answered this pulse. Answers are anonymous, so they "
+                "cannot be changed."
+            ) from None
+        PulseAnswer.objects.create(
+            pulse=locked, constituency=membership.constituency, scores=cleaned, rung=rung
+        )
+        # That a member answered, never what.
+        record(
+            action="pulse.answered",
+            actor=actor,
+            project_id=pulse.stage.project_id,
+            details={"stage": str(pulse.stage_id)},
+        )
+
+
+def pulse_close(*, actor: User | None, pulse: Pulse) -> Pulse:
+    """Close the pulse and seal its answers: each written again, in random order, with a
+    new id, in this transaction, so nothing stored ties one to the person who gave it.
+    `actor` None is the schedule. Running it twice does no harm."""
+    if actor is not None:
+        _deny(permissions.can_close_pulse(actor, pulse))
+    with transaction.atomic():
+        locked = Pulse.objects.select_for_update().select_related("stage").get(pk=pulse.pk)
+        if locked.closed_at is not None or locked.opened_at is None:
+            return locked
+        answers = list(PulseAnswer.objects.filter(pulse=locked))
+        PulseAnswer.objects.filter(pulse=locked).delete()
+        random.SystemRandom().shuffle(answers)
+        PulseAnswer.objects.bulk_create(
+            PulseAnswer(
+                id=uuid.uuid4(),
+                pulse=locked,
+                constituency=answer.constituency,
+                scores=answer.scores,
+                rung=answer.rung,
+                sealed=True,
+            )
+            for answer in answers
+        )
+        locked.closed_at = timezone.now()
+        locked.save(update_fields=["closed_at"])
+        record(
+            action="pulse.closed",
+            actor=actor,
+            project_id=locked.stage.project_id,
+            details={"stage_id": str(locked.stage_id), "answers": len(answers)},
+        )
+    return locked
+
+
+def pulses_close_due(*, now: datetime | None = None) -> int:
+    """Close every pulse whose fortnight is over, as the system. Safe to run often."""
+    now = now or timezone.now()
+    due = Pulse.objects.filter(closed_at__isnull=True, closes_at__lte=now)
+    closed = 0
+    for pulse in due:
+        pulse_close(actor=None, pulse=pulse)
+        closed += 1
+    return closed
