@@ -82,7 +82,7 @@ def stage_context(
 def two_factor_gate(
     request: HttpRequest, role: str | None, *, come_back_to: str = ""
 ) -> HttpResponse | None:
-    """Send a facilitator or observer on to prove the second factor, or return None.
+    """Send a facilitator, sponsor or observer on to prove the second factor, or return None.
 
     They see who is in a project and which group each person is in, so having an
     authenticator is not enough: this very sign-in (or a re-authentication since) must
@@ -100,7 +100,7 @@ def two_factor_gate(
     messages.info(
         request,
         _(
-            "Facilitator and observer pages show who is in a project, so they need the "
+            "Facilitator, sponsor and observer pages show who is in a project, so they need the "
             "code from your authenticator app each time you sign in. Enter it once now "
             "and you will go straight on to the page you wanted."
         ),
