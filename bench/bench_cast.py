@@ -371,7 +371,7 @@ def lock_hold_times(vote: SeededVote, casts: int) -> tuple[list[float], list[flo
         result = execute(sql, params, many, context)
         if "pg_advisory_xact_lock" in sql:
             marks["chain"] = time.perf_counter()
-        if sql.startswith('INSERT INTO "coproduce_auditevent"'):
+        if 'INSERT INTO "coproduce_auditevent"' in sql:  # alone, or with the day's count
             transaction.on_commit(committed)  # the first to run after this COMMIT
         return result
 

@@ -255,6 +255,12 @@ class Inputs:
     comments: Mapping[str, Mapping[str, int]]  # stage id -> constituency -> comments
     voters: Mapping[str, Mapping[str, int]]  # stage id -> constituency -> participations
     smallest: int = SMALLEST_GROUP_FLOOR
+    # Votes a facilitator recorded for a member at their request: stage id -> constituency.
+    helped: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    # Proposals behind recommendations the organisation accepted (in full or in part).
+    accepted: tuple[str, ...] = ()
+    # Confirmed delivery actions owned by members, per constituency (project-wide).
+    actions_owned: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -295,6 +301,18 @@ FIGURES = {
         "Proposals behind what was adopted",
         "wrote %(share)s%% of the proposals behind the options adopted",
     ),
+    "helped": (
+        "Votes recorded with help",
+        "had %(share)s%% of the votes recorded with help (by phone, on paper, in a meeting)",
+    ),
+    "accepted": (
+        "Proposals behind recommendations the organisation accepted",
+        "wrote %(share)s%% of the proposals behind recommendations accepted in full or in part",
+    ),
+    "actions_owned": (
+        "Delivery actions owned by members",
+        "own %(share)s%% of the delivery actions members own",
+    ),
 }
 
 
@@ -324,9 +342,11 @@ def _stage_figures(
     )
     comments: dict[str, int] = {}
     voters: dict[str, int] = {}
+    helped: dict[str, int] = {}
     for stage_id in stage_ids:
         _add(comments, inputs.comments.get(stage_id, {}))
         _add(voters, inputs.voters.get(stage_id, {}))
+        _add(helped, inputs.helped.get(stage_id, {}))
     options = [option for stage in stages for option in stage.options]
     adopted = [option for stage in stages for option in stage.adopted]
     # Turnout is about voters: a group with too few voters is pooled even if it has
@@ -338,6 +358,12 @@ def _stage_figures(
         _figure("ballots", voters, inputs, people=_voter_people(voters, inputs.members)),
         _figure("reached_vote", authored_counts(ancestors(options, nodes), nodes), inputs),
         _figure("adopted", authored_counts(ancestors(adopted, nodes), nodes), inputs),
+        # Shown once someone voted with help; few do, so small groups pool by voters.
+        *(
+            [_figure("helped", helped, inputs, people=_voter_people(helped, inputs.members))]
+            if helped
+            else []
+        ),
     )
 
 
@@ -358,7 +384,16 @@ def power_balance(inputs: Inputs) -> PowerBalance:
         members=inputs.members,
         smallest=inputs.smallest,
     )
-    every = _stage_figures(inputs, stages, {stage.id for stage in stages})
+    nodes = inputs.proposals
+    # What the organisation did with the decisions, once it has done something.
+    delivery = []
+    if inputs.accepted:
+        accepted = authored_counts(ancestors(inputs.accepted, nodes), nodes)
+        delivery.append(_figure("accepted", accepted, inputs))
+    if inputs.actions_owned:
+        owners = _voter_people(inputs.actions_owned, inputs.members)
+        delivery.append(_figure("actions_owned", inputs.actions_owned, inputs, people=owners))
+    every = (*_stage_figures(inputs, stages, {stage.id for stage in stages}), *delivery)
     definers = problem_definers(inputs, stages)
     per_stage = tuple(
         StageBalance(stage, _stage_figures(inputs, [stage], {stage.id})) for stage in stages

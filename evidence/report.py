@@ -10,8 +10,10 @@ from typing import Any
 
 from django.db.models import Count
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from decisions.models import DecisionNote, VotingMethod
+from delivery import selectors as delivery_selectors
 from evidence import figures, selectors
 from projects.models import Project, Stage
 
@@ -39,6 +41,7 @@ def involvement_statement(
     stages: list[Stage],
     balance: figures.PowerBalance,
     decisions: list[dict[str, Any]],
+    delivery: list[str] | None = None,
 ) -> list[str]:
     """The statement of involvement, in plain paragraphs, from what happened."""
     members = balance.members
@@ -82,6 +85,8 @@ def involvement_statement(
             f"{decision['outcome']} {decision['from_members']} of the {decision['options']} "
             "options voted on grew from proposals members wrote."
         )
+    if delivery:
+        paragraphs.append(" ".join(delivery))
     definers = balance.problem_definers
     if definers.total and not definers.withheld:
         paragraphs.append("Who defined the problem: " + definers.sentence)
@@ -92,6 +97,29 @@ def involvement_statement(
         "14Z45 for integrated care boards."
     )
     return paragraphs
+
+
+def _delivery_sentences(recommendations: list[Any]) -> list[str]:
+    """What the organisation did with the group's recommendations, in plain sentences."""
+    if not recommendations:
+        return []
+    answered = [row for row in recommendations if row.current is not None]
+    counts: dict[str, int] = {}
+    for row in answered:
+        label = str(row.current.get_answer_display()).lower()
+        counts[label] = counts.get(label, 0) + 1
+    sentence = (
+        f"The group made {len(recommendations)} recommendations; the organisation has "
+        f"responded to {len(answered)}"
+    )
+    if counts:
+        sentence += " (" + ", ".join(f"{number} {label}" for label, number in counts.items()) + ")"
+    sentences = [sentence + "."]
+    actions = [action for row in recommendations for action in row.action_list]
+    if actions:
+        done = sum(1 for action in actions if action.status == "done")
+        sentences.append(f"{done} of {len(actions)} delivery actions are done.")
+    return sentences
 
 
 def report_context(project: Project) -> dict[str, Any]:
@@ -128,6 +156,7 @@ def report_context(project: Project) -> dict[str, Any]:
                 "from_members": from_members,
             }
         )
+    recommendations = delivery_selectors.project_recommendations(project, timezone.localdate())
     pulses = selectors.project_pulses(project)
     reflections = dict(
         selectors.ReflectionAnswer.objects.filter(stage__project=project, hidden=False)
@@ -144,8 +173,11 @@ def report_context(project: Project) -> dict[str, Any]:
         ],
         "balance": balance,
         "decisions": decisions,
+        "recommendations": recommendations,
         "pulses": pulses,
-        "statement": involvement_statement(project, stages, balance, decisions),
+        "statement": involvement_statement(
+            project, stages, balance, decisions, delivery=_delivery_sentences(recommendations)
+        ),
     }
 
 

@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.http import Http404
 
 from decisions.models import SMALLEST_GROUP_FLOOR, Comment, Participation, Proposal
+from delivery.models import ACTIONABLE_ANSWERS, Action, Recommendation, Response
 from evidence import figures
 from evidence.models import DEFAULT_STATEMENTS, Pulse, PulseAnswer, ReflectionAnswer, Report, Rung
 from projects.models import Membership, Project, Role, Stage
@@ -42,7 +43,7 @@ class Gathered:
 
 
 def gather(project: Project) -> Gathered:
-    """Everything the power-balance figures need, in five queries."""
+    """Everything the power-balance figures need, in seven queries."""
     memberships = list(
         Membership.objects.filter(project=project, role=Role.MEMBER)
         .order_by("joined_at")
@@ -89,13 +90,17 @@ def gather(project: Project) -> Gathered:
             per[group] = per.get(group, 0) + count
     voters: dict[str, dict[str, int]] = {}
     # Turnout from who voted (participation), never from the secret ballots.
-    for stage_id, user_id in Participation.objects.filter(stage__project=project).values_list(
-        "stage_id", "user_id"
-    ):
+    helped: dict[str, dict[str, int]] = {}
+    for stage_id, user_id, with_help in Participation.objects.filter(
+        stage__project=project
+    ).values_list("stage_id", "user_id", "with_help"):
         group = group_of.get(user_id)
         if group:
             per = voters.setdefault(str(stage_id), {})
             per[group] = per.get(group, 0) + 1
+            if with_help:
+                per = helped.setdefault(str(stage_id), {})
+                per[group] = per.get(group, 0) + 1
     facts = []
     for stage in stages:
         record = getattr(stage, "decision", None)
@@ -118,6 +123,27 @@ def gather(project: Project) -> Gathered:
                 carried_on=tuple(carried_on.get(str(stage.pk), ())),
             )
         )
+    # What the organisation did with it: recommendations whose latest response accepts
+    # them (in full or in part), and who owns the confirmed delivery actions.
+    latest_answer = (
+        Response.objects.filter(recommendation=OuterRef("pk"))
+        .order_by("-version")
+        .values("answer")[:1]
+    )
+    accepted = tuple(
+        str(proposal_id)
+        for proposal_id in Recommendation.objects.filter(project=project)
+        .annotate(answer=Subquery(latest_answer))
+        .filter(answer__in=ACTIONABLE_ANSWERS)
+        .values_list("proposal_id", flat=True)
+    )
+    actions_owned: dict[str, int] = {}
+    for owner_id in Action.objects.filter(
+        recommendation__project=project, confirmed_at__isnull=False
+    ).values_list("owner_id", flat=True):
+        group = group_of.get(owner_id)
+        if group:  # actions owned by facilitators and sponsors are not a constituency's
+            actions_owned[group] = actions_owned.get(group, 0) + 1
     inputs = figures.Inputs(
         members=members,
         stages=facts,
@@ -125,6 +151,9 @@ def gather(project: Project) -> Gathered:
         comments=comments,
         voters=voters,
         smallest=SMALLEST_GROUP_FLOOR,
+        helped=helped,
+        accepted=accepted,
+        actions_owned=actions_owned,
     )
     return Gathered(stages=stages, inputs=inputs)
 
@@ -279,11 +308,12 @@ def get_report(project: Project, report_id: object) -> Report:
 
 
 def observed_projects(user: Any) -> list[Project]:
-    """The projects the person observes (sponsors, later), with their stages and reports."""
+    """The projects the person oversees (as observer or sponsor), with their stages and
+    reports."""
     return list(
         Project.objects.filter(
             memberships__user=user,
-            memberships__role=Role.OBSERVER,
+            memberships__role__in=(Role.OBSERVER, Role.SPONSOR),
             memberships__left_at__isnull=True,
         )
         .prefetch_related(

@@ -10,11 +10,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coproduce.errors import RuleError
 from decisions.forms import ReasonForm
+from delivery.selectors import delivery_summary
 from evidence import figures, permissions, selectors, services
 from evidence.forms import PulseForm, PulseStatementsForm, ReflectionForm
 from evidence.models import Rung
@@ -261,8 +263,9 @@ def report_pdf(request: HttpRequest, access: ProjectAccess, report_id: str) -> H
 @login_required
 @require_http_methods(["GET"])
 def organisation(request: HttpRequest) -> HttpResponse:
-    """The projects the person observes, each at a glance, with links to their reports."""
+    """The projects the person oversees, each at a glance, with links to their reports."""
     rows = []
+    today = timezone.localdate()
     for project in selectors.observed_projects(request.user):
         stages = list(project.stages.all())
         current = next(
@@ -285,6 +288,7 @@ def organisation(request: HttpRequest) -> HttpResponse:
                 "members": members,
                 "proposals": proposals,
                 "trend": [(row["stage"].title, row["average"]) for row in pulses],
+                "delivery": delivery_summary(project, today),
                 "reports": list(project.reports.all())[:3],
             }
         )

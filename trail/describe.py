@@ -27,13 +27,8 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.utils.translation import gettext_noop as N_
 
 from coproduce.audit.events import EVENT_TYPES, Audience, names_seen_by
-from coproduce.audit.models import SYSTEM_LABEL
+from coproduce.audit.models import BALLOT_PREFIX, STAGE_DETAIL_KEYS, SYSTEM_LABEL
 from delivery.models import ActionStatus, Answer
-
-# Every action whose events could tie a vote to a person by time or order.
-BALLOT_PREFIX = "ballot."
-# Details keys through which an event names the stage it happened in.
-STAGE_DETAIL_KEYS = ("stage", "stage_id", "from_stage")
 
 
 def is_secret(action: str) -> bool:

@@ -26,7 +26,8 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from coproduce.audit.models import AuditEvent, AuditVerification
+from coproduce.audit.models import AuditDayCount, AuditEvent, AuditVerification
+from coproduce.audit.record import ballot_zone
 from coproduce.audit.verify import Head
 from coproduce.text import MAX_BIGINT, parse_bounded_int
 from projects.models import Membership, Project, Stage
@@ -186,15 +187,12 @@ def trail_page(
 # --- Votes, a count per day -------------------------------------------------------
 
 
-def ballot_zone() -> zoneinfo.ZoneInfo:
-    """Days of votes are counted in one zone for everyone: comparing the counts of two
-    zones would otherwise split a day into hours."""
-    return zoneinfo.ZoneInfo(settings.DEFAULT_USER_TIME_ZONE)
+def _today() -> dt.date:
+    return timezone.now().astimezone(ballot_zone()).date()
 
 
 def _today_starts() -> dt.datetime:
-    now = timezone.now().astimezone(ballot_zone())
-    return dt.datetime.combine(now.date(), dt.time.min, tzinfo=ballot_zone())
+    return dt.datetime.combine(_today(), dt.time.min, tzinfo=ballot_zone())
 
 
 @dataclass(frozen=True)
@@ -208,7 +206,12 @@ class BallotDay:
 def ballot_days(
     project_id: object, filters: TrailFilters, *, up_to: int | None = None, limit: int = 400
 ) -> list[BallotDay]:
-    """How many members voted, each day, in each stage: counts only, newest day first."""
+    """How many members voted, each day, in each stage: counts only, newest day first.
+
+    The pages read the counts `record()` keeps beside the chain (`AuditDayCount`): one
+    index range, however many votes there are. An export pinned to a position of the
+    chain (`up_to`) works them out from the events up to it, which say the same.
+    """
     if filters.person:
         return []  # a count for one person would say when they voted
     prefixes = _action_prefixes(filters.action)
@@ -216,23 +219,26 @@ def ballot_days(
         return []
     if prefixes is None and filters.action and not is_secret(filters.action):
         return []
-    events = AuditEvent.objects.filter(
-        project_id=project_id,
-        action__startswith=BALLOT_PREFIX,
-        created_at__lt=_today_starts(),
-    )
+    if up_to is None:
+        rows = AuditDayCount.objects.filter(
+            project_id=project_id, action__startswith=BALLOT_PREFIX, day__lt=_today()
+        ).values("day", "stage_ref", "action", "members")
+    else:
+        events = AuditEvent.objects.filter(
+            project_id=project_id,
+            action__startswith=BALLOT_PREFIX,
+            created_at__lt=_today_starts(),
+            sequence__lte=up_to,
+        )
+        rows = (
+            events.annotate(
+                day=TruncDate("created_at", tzinfo=ballot_zone()), stage_ref=_stage_ref_expression()
+            )
+            .values("day", "stage_ref", "action")
+            .annotate(members=Count("actor_id", distinct=True))
+        )
     if prefixes is None and filters.action:
-        events = events.filter(action=filters.action)
-    if up_to is not None:
-        events = events.filter(sequence__lte=up_to)
-    zone = ballot_zone()
-    stage_ref = _stage_ref_expression()
-    rows = (
-        events.annotate(day=TruncDate("created_at", tzinfo=zone), stage_ref=stage_ref)
-        .values("day", "stage_ref", "action")
-        .annotate(members=Count("actor_id", distinct=True))
-        .order_by("-day", "stage_ref", "action")
-    )
+        rows = rows.filter(action=filters.action)
     if filters.stage:
         rows = rows.filter(stage_ref=filters.stage)
     if filters.date_from:
@@ -241,7 +247,7 @@ def ballot_days(
         rows = rows.filter(day__lte=filters.date_to)
     return [
         BallotDay(row["day"], row["stage_ref"], row["action"], row["members"])
-        for row in rows[:limit]
+        for row in rows.order_by("-day", "stage_ref", "action")[:limit]
     ]
 
 
@@ -260,15 +266,48 @@ def _stage_ref_expression() -> Coalesce:
 # --- Describing a page of events ---------------------------------------------------
 
 
+@dataclass(frozen=True)
+class People:
+    """Everyone who has been in a project, read once for a page: the "person" filter's
+    choices, and the names erased people have now ("Former member N"), by user id and by
+    membership id (the trail shows these, not the names it kept)."""
+
+    choices: list[tuple[str, str]]
+    actor_names: dict[int, str]
+    member_names: dict[str, str]
+
+
+def project_people(project: Project) -> People:
+    """The project's people (current or not), in one query."""
+    rows = (
+        Membership.objects.filter(project=project)
+        .order_by("user__display_name", "user_id")
+        .values_list("pk", "user_id", "user__display_name", "user__erased_at")
+    )
+    choices: dict[str, str] = {}
+    actor_names: dict[int, str] = {}
+    member_names: dict[str, str] = {}
+    for membership_id, user_id, name, erased_at in rows:
+        choices.setdefault(str(user_id), name)
+        if erased_at is not None:
+            actor_names[user_id] = name
+            member_names[str(membership_id)] = name
+    return People(list(choices.items()), actor_names, member_names)
+
+
 def describe_context(
     project: Project,
     stages: Sequence[Stage],
     *,
     events: Iterable[AuditEvent] = (),
+    people: People | None = None,
 ) -> DescribeContext:
     """What lines may link to: the stages (already loaded) and the proposals of the page."""
     places = {str(stage.pk): Place(stage.title, stage.get_absolute_url()) for stage in stages}
-    actor_names, member_names = _erased_names(project)
+    if people is None:
+        actor_names, member_names = _erased_names(project)
+    else:
+        actor_names, member_names = people.actor_names, people.member_names
     return DescribeContext(
         project_url=project.get_absolute_url(),
         stages=places,
@@ -280,8 +319,8 @@ def describe_context(
 
 
 def _erased_names(project: Project) -> tuple[dict[int, str], dict[str, str]]:
-    """The names erased people of the project have now ("Former member N"), by user id
-    and by membership id, in one query: the trail shows these, not the names it kept."""
+    """The names erased people of the project have now, in one query (for a page that
+    does not need everyone: see `project_people`)."""
     rows = Membership.objects.filter(project=project, user__erased_at__isnull=False).values_list(
         "pk", "user_id", "user__display_name"
     )
@@ -369,17 +408,6 @@ def member_history_queryset(project_id: object) -> QuerySet[AuditEvent]:
 
 
 # --- People, verification and exports --------------------------------------------
-
-
-def people_choices(project: Project) -> list[tuple[str, str]]:
-    """Everyone who has been in the project (current or not), for the "person" filter."""
-    rows = (
-        Membership.objects.filter(project=project)
-        .order_by("user__display_name", "user_id")
-        .values_list("user_id", "user__display_name")
-        .distinct()
-    )
-    return [(str(user_id), name) for user_id, name in rows]
 
 
 def last_sequence(project_id: object) -> int:

@@ -39,10 +39,10 @@ def _with(query: str, **extra: object) -> str:
     return "?" + params.urlencode()
 
 
-def _filter_form(access: ProjectAccess, data: QueryDict, stages: list[Stage]) -> TrailFilterForm:
+def _filter_form(data: QueryDict, stages: list[Stage], people: selectors.People) -> TrailFilterForm:
     """The filter form, bound only when some filter was given (so no errors at first)."""
     bound = data if any(data.get(name) for name in FILTER_FIELDS) else None
-    return TrailFilterForm(bound, stages=stages, people=selectors.people_choices(access.project))
+    return TrailFilterForm(bound, stages=stages, people=people.choices)
 
 
 @project_page
@@ -51,7 +51,8 @@ def trail(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
     project = access.project
     _require(permissions.can_read_audit_trail(request.user, project))
     stages = project_selectors.project_stages(project)
-    form = _filter_form(access, request.GET, stages)
+    people = selectors.project_people(project)
+    form = _filter_form(request.GET, stages, people)
     filters = form.filters(timezone.get_current_timezone_name())
     query = form.query()
     page = selectors.trail_page(
@@ -59,7 +60,7 @@ def trail(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
         before=_cursor(request.GET.get("before")),
         after=_cursor(request.GET.get("after")),
     )
-    context = selectors.describe_context(project, stages, events=page.events)
+    context = selectors.describe_context(project, stages, events=page.events, people=people)
     latest = selectors.latest_verification(project.pk)
     last_result = (
         latest
@@ -158,7 +159,9 @@ def export(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
         messages.error(request, _("Choose a file type for the export."))
         return redirect("trail:trail", project_id=project.pk)
     stages = project_selectors.project_stages(project)
-    filter_form = _filter_form(access, QueryDict(form.cleaned_data["query"]), stages)
+    filter_form = _filter_form(
+        QueryDict(form.cleaned_data["query"]), stages, selectors.project_people(project)
+    )
     filters = filter_form.filters(timezone.get_current_timezone_name())
     export_format = form.cleaned_data["format"]
     requested = services.trail_export(

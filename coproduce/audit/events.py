@@ -224,11 +224,12 @@ _TYPES = (
         Audience.COUNTS_ONLY,
         plural=N_("%(count)s members voted in '%(stage)s'"),
     ),
-    # A vote recorded by a facilitator for a member who asked (by phone, on paper, in a
-    # meeting): which member and how are in the details, never what was voted.
+    # A facilitator recorded a vote for a member who asked (by phone, on paper, in a
+    # meeting): who helped and how, never for whom (the vote itself is a `ballot.cast` of
+    # the member, counted per day like every vote) nor what.
     EventType(
-        "ballot.cast_with_help",
-        N_("Vote recorded with help by %(actor)s in '%(stage)s', at a member's request"),
+        "help.vote_recorded",
+        N_("A vote recorded with help by %(actor)s in '%(stage)s', at a member's request"),
         _T,
         N_("Vote recorded with help"),
     ),

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pgtrigger
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
+
+# Events whose action starts so are secret ballots: never shown one by one, only counted
+# for each day (`AuditDayCount`).
+BALLOT_PREFIX = "ballot."
+# Details keys through which an event names the stage it happened in (when its object
+# is not the stage itself), in the order they are looked at.
+STAGE_DETAIL_KEYS = ("stage", "stage_id", "from_stage")
 
 
 class AuditEvent(models.Model):
@@ -40,6 +48,20 @@ class AuditEvent(models.Model):
             models.Index(fields=["project_id", "-created_at"], name="audit_newest_first"),
             # The trail filtered by one action (or the ballots of a day), newest first.
             models.Index(fields=["project_id", "action", "sequence"], name="audit_by_action"),
+            # The trail's pages, newest first, without the ballots: however many votes
+            # there are, a page reads only the entries it shows.
+            models.Index(
+                fields=["project_id", "sequence"],
+                condition=~Q(action__startswith=BALLOT_PREFIX),
+                name="audit_without_ballots",
+            ),
+            # Whether a member already voted in a stage that day (`record()` counts each
+            # member once a day): a few rows, whatever the length of the chain.
+            models.Index(
+                fields=["project_id", "actor_id", "created_at"],
+                condition=Q(action__startswith=BALLOT_PREFIX),
+                name="audit_ballots_by_actor",
+            ),
         ]
         triggers = [
             pgtrigger.Protect(
@@ -63,6 +85,36 @@ class AuditEvent(models.Model):
 
 
 SYSTEM_LABEL = "the system"
+
+
+class AuditDayCount(models.Model):
+    """How many members cast a secret-ballot event (`ballot.*`) in a stage on a day.
+
+    Kept by `record()`, in the statement that appends the event, so the trail's pages
+    read the counts of the days they show instead of every vote ever cast. A count and
+    nothing else: no person, no time within the day, no order. Days are those of
+    `ballot_zone()`, the same for every reader. It says nothing the chain does not: it
+    can always be worked out again from the events (the trail's check compares it).
+    """
+
+    project_id = models.UUIDField()
+    day = models.DateField()
+    # The stage's id as the event names it (any length: a count never refuses an event).
+    stage_ref = models.TextField(blank=True)
+    action = models.CharField(max_length=64)
+    members = models.PositiveIntegerField()
+
+    class Meta:
+        app_label = "coproduce"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project_id", "day", "stage_ref", "action"],
+                name="one_count_per_day_stage_action",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.members} {self.action} on {self.day} in {self.stage_ref or '-'}"
 
 
 class AuditVerification(models.Model):

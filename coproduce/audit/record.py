@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import uuid
+import zoneinfo
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from coproduce.audit.events import event_type
-from coproduce.audit.models import SYSTEM_LABEL, AuditEvent
+from coproduce.audit.models import (
+    BALLOT_PREFIX,
+    STAGE_DETAIL_KEYS,
+    SYSTEM_LABEL,
+    AuditDayCount,
+    AuditEvent,
+)
 from coproduce.audit.request_id import current_request_id
 
 GENESIS_HASH = "0" * 64
@@ -66,12 +75,7 @@ def record(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record() must run inside the transaction of the change it records.")
     _lock_chain(project_id)
-    last = (
-        AuditEvent.objects.filter(project_id=project_id)
-        .order_by("-sequence")
-        .values_list("sequence", "hash")
-        .first()
-    )
+    last = _chain_head(project_id)
     sequence, previous_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     event = AuditEvent(
         project_id=project_id,
@@ -87,5 +91,125 @@ def record(
         previous_hash=previous_hash,
     )
     event.hash = event_hash(event)
-    event.save(force_insert=True)
+    if action.startswith(BALLOT_PREFIX) and project_id is not None:
+        _insert_counted(event)
+    else:
+        event.save(force_insert=True)
     return event
+
+
+def _chain_head(project_id: uuid.UUID | None) -> tuple[int, str] | None:
+    """The chain's newest position and hash (read after taking its lock): plain SQL, as
+    every cast reads it (the ORM would build the same statement each time)."""
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    where = "project_id = %s" if project_id is not None else "project_id IS NULL"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT sequence, hash FROM {table} WHERE {where} "  # noqa: S608 (names only)
+            "ORDER BY sequence DESC LIMIT 1",
+            [project_id] if project_id is not None else [],
+        )
+        return cursor.fetchone()
+
+
+def ballot_zone() -> zoneinfo.ZoneInfo:
+    """Days of votes are counted in one zone for everyone: comparing the counts of two
+    zones would otherwise split a day into hours."""
+    return zoneinfo.ZoneInfo(settings.DEFAULT_USER_TIME_ZONE)
+
+
+def stage_ref_of(object_type: str, object_id: str, details: Any) -> str:
+    """The stage an event is about, as SQL reads it (`_stage_ref_sql`, and the trail's
+    `_stage_ref_expression`): its object when that is a stage, else the first stage its
+    details name."""
+    if object_type == "stage":
+        return object_id
+    if isinstance(details, dict):
+        for key in STAGE_DETAIL_KEYS:
+            value = details.get(key)
+            if value is not None:
+                return value if isinstance(value, str) else json.dumps(value)
+    return ""
+
+
+def _stage_ref_sql(table: str) -> str:
+    keys = ", ".join(f"{table}.details ->> '{key}'" for key in STAGE_DETAIL_KEYS)
+    return (
+        f"COALESCE(CASE WHEN {table}.object_type = 'stage' THEN {table}.object_id END, {keys}, '')"
+    )
+
+
+# A secret ballot's event and its day's count, in one statement (so the chain's lock is
+# held no longer than for any other event). The count goes up by one unless the same
+# person already has an event of this action in this stage that day: the earlier
+# events are those of the statement's snapshot, so never the one being appended (the
+# chain's lock orders the writers, so two casts never both count as a first). The
+# `LIKE 'ballot.%%'` is the predicate of the index `audit_ballots_by_actor`, written as
+# Django writes it, so PostgreSQL uses that index for the earlier events.
+_COUNTED_INSERT_SQL = """
+WITH appended AS (
+    INSERT INTO {events} (project_id, sequence, action, actor_id, actor_label, object_type,
+        object_id, details, request_id, created_at, previous_hash, hash)
+    VALUES (%(project_id)s, %(sequence)s, %(action)s, %(actor_id)s, %(actor_label)s,
+        %(object_type)s, %(object_id)s, %(details)s::jsonb, %(request_id)s, %(created_at)s,
+        %(previous_hash)s, %(hash)s)
+    RETURNING id
+), counted AS (
+    INSERT INTO {counts} AS day_count (project_id, day, stage_ref, action, members)
+    VALUES (%(project_id)s, %(day)s, %(stage_ref)s, %(action)s, %(first)s)
+    ON CONFLICT (project_id, day, stage_ref, action) DO UPDATE
+    SET members = day_count.members + 1
+    WHERE %(has_actor)s AND NOT EXISTS (
+        SELECT 1 FROM {events} AS earlier
+        WHERE earlier.project_id = %(project_id)s
+          AND earlier.actor_id = %(actor_id)s
+          AND earlier.created_at >= %(day_starts)s
+          AND earlier.created_at < %(day_ends)s
+          AND earlier.action::text LIKE 'ballot.%%'
+          AND earlier.action = %(action)s
+          AND {earlier_stage} = %(stage_ref)s
+    )
+)
+SELECT id FROM appended
+"""
+
+
+def _insert_counted(event: AuditEvent) -> None:
+    quote = connection.ops.quote_name
+    sql = _COUNTED_INSERT_SQL.format(
+        events=quote(AuditEvent._meta.db_table),
+        counts=quote(AuditDayCount._meta.db_table),
+        earlier_stage=_stage_ref_sql("earlier"),
+    )
+    day = event.created_at.astimezone(ballot_zone()).date()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                "project_id": event.project_id,
+                "sequence": event.sequence,
+                "action": event.action,
+                "actor_id": event.actor_id,
+                "actor_label": event.actor_label,
+                "object_type": event.object_type,
+                "object_id": event.object_id,
+                "details": json.dumps(event.details),
+                "request_id": event.request_id,
+                "created_at": event.created_at,
+                "previous_hash": event.previous_hash,
+                "hash": event.hash,
+                "day": day,
+                "day_starts": _day_start(day),
+                "day_ends": _day_start(day + dt.timedelta(days=1)),
+                "stage_ref": stage_ref_of(event.object_type, event.object_id, event.details),
+                "first": 1 if event.actor_id is not None else 0,
+                "has_actor": event.actor_id is not None,
+            },
+        )
+        (event.pk,) = cursor.fetchone()
+    event._state.adding = False
+    event._state.db = connection.alias
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=ballot_zone())

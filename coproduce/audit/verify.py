@@ -9,6 +9,10 @@ entry) kept at a known time: by each check that found it intact, in each decisio
 record, in each export's file and in the observers' daily email. A check compares the
 chain with the anchors it is given and with those of earlier checks: a chain shorter
 than an anchor, or an entry that differs from one, is reported.
+
+The pages show secret ballots only as counts kept beside the chain (`AuditDayCount`):
+a check also works those counts out again from the ballot events it walks and reports
+any day whose kept count differs.
 """
 
 from __future__ import annotations
@@ -19,13 +23,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils.translation import gettext, gettext_lazy
 
-from coproduce.audit.models import AuditEvent, AuditVerification
-from coproduce.audit.record import GENESIS_HASH, event_hash
+from coproduce.audit.models import BALLOT_PREFIX, AuditDayCount, AuditEvent, AuditVerification
+from coproduce.audit.record import GENESIS_HASH, ballot_zone, event_hash, stage_ref_of
 
 _CHUNK = 5_000
 
@@ -35,6 +39,7 @@ BROKEN_LINK = "its link to the previous event"
 CHANGED = "its content was changed"
 SHORTER = "the trail is shorter than when it was last checked"
 ANCHOR_DIFFERS = "the entry at this position changed since it was last checked"
+COUNTS_DIFFER = "the votes counted for each day differ from the votes in the trail"
 
 
 # The same findings in plain words, each naming the entry by its position.
@@ -52,6 +57,10 @@ def problem_in_words(problem: str, sequence: int | None) -> str:
             "the trail is shorter than when it was last checked (entry %(number)s and any "
             "after it are gone)"
         ) % {"number": sequence}
+    if problem == COUNTS_DIFFER:
+        return gettext(
+            "the number of members shown as voting on a day does not match the votes in the record"
+        )
     if problem == ANCHOR_DIFFERS:
         return gettext(
             "the entry at position %(number)s changed since the trail was last checked"
@@ -199,7 +208,38 @@ def verify_chain(project_id: uuid.UUID | None, anchors: Iterable[Head] = ()) -> 
             # Two anchors for one position that disagree: keep both apart by failing.
             if expected.setdefault(anchor.sequence, anchor.hash) != anchor.hash:
                 expected[anchor.sequence] = ""
-        return _walk(project_id, event, rows.iterator(chunk_size=_CHUNK), expected)
+        counts = _kept_counts(project_id)
+        return _walk(project_id, event, rows.iterator(chunk_size=_CHUNK), expected, counts)
+
+
+@dataclass(frozen=True)
+class _KeptCounts:
+    """The votes per day `record()` kept, and the position of the chain they are up to."""
+
+    up_to: int
+    members: dict[tuple[Any, str, str], int]
+
+
+def _kept_counts(project_id: uuid.UUID | None) -> _KeptCounts | None:
+    """The kept counts and the chain's last position, in one statement (one snapshot):
+    the chain's lock makes positions follow commits, so the counts are those of the
+    events up to that position, whatever is appended while the check runs."""
+    if project_id is None:
+        return None
+    counts = AuditDayCount._meta.db_table
+    events = AuditEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COALESCE(MAX(sequence), 0) FROM {events} WHERE project_id = %s), "  # noqa: S608 (table names only)
+            f"kept.day, kept.stage_ref, kept.action, kept.members "
+            f"FROM (SELECT 1) AS one LEFT JOIN {counts} AS kept ON kept.project_id = %s",
+            [project_id, project_id],
+        )
+        rows = cursor.fetchall()
+    return _KeptCounts(
+        up_to=rows[0][0],
+        members={(day, stage, action): members for _, day, stage, action, members in rows if day},
+    )
 
 
 def _walk(
@@ -207,13 +247,27 @@ def _walk(
     event: _StoredEvent,
     rows: Iterator[Any],
     anchors: dict[int, str],
+    counts: _KeptCounts | None = None,
 ) -> ChainResult:
     previous_hash = GENESIS_HASH
     expected_sequence = 1
     checked = 0
+    # Who cast each secret-ballot action, each day in each stage, up to the counts' position.
+    voters: dict[tuple[Any, str, str], set[int]] = {}
+    zone = ballot_zone()
+    counted_up_to = counts.up_to if counts is not None else 0
     for row in rows:
         event.load(row)
         checked += 1
+        if event.sequence <= counted_up_to and event.action.startswith(BALLOT_PREFIX):
+            key = (
+                event.created_at.astimezone(zone).date(),
+                stage_ref_of(event.object_type, event.object_id, event.details),
+                event.action,
+            )
+            found = voters.setdefault(key, set())
+            if event.actor_id is not None:
+                found.add(event.actor_id)
         problem = ""
         if event.sequence != expected_sequence:
             problem = MISSING_BEFORE
@@ -232,6 +286,10 @@ def _walk(
     if beyond:
         # Entries once checked are gone from the end: name the first missing position.
         return ChainResult(project_id, checked, None, SHORTER, expected_sequence, head)
+    if counts is not None and counts.members != {
+        key: len(people) for key, people in voters.items()
+    }:
+        return ChainResult(project_id, checked, None, COUNTS_DIFFER, None, head)
     return ChainResult(project_id, checked, None, head=head)
 
 

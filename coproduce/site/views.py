@@ -32,7 +32,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "site/dashboard.html",
         {
             "entries": entries,
-            "observes_a_project": any(entry.role == "observer" for entry in entries),
+            "observes_a_project": any(entry.role in ("observer", "sponsor") for entry in entries),
             "invitations": invitations_waiting_for(request.user),
             "can_create_project": can_create_project(request.user),
             "overdue_actions": list(overdue_actions_for(request.user, timezone.localdate())),

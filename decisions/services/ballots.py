@@ -87,7 +87,9 @@ def validate_ballot(stage: Stage, raw: dict[str, Any], options: list[Proposal]) 
 # leaving the project waits for this cast to commit, or this cast sees the change and
 # writes nothing); then who voted (a second cast finds the row there and does nothing,
 # without an error) and what (replaced in place by a second cast). Casts do not wait on
-# each other here: the audit chain's own lock orders them, after this statement.
+# each other here: the audit chain's own lock orders them, after this statement. It
+# returns whether it wrote the participation row (a first cast, or a vote recorded with
+# help): only then can there be reminders to take back.
 _CAST_SQL = """
 WITH voter AS (
     SELECT stage.id AS stage_id, membership.constituency
@@ -103,13 +105,14 @@ WITH voter AS (
     INSERT INTO {participation} (stage_id, user_id, voted_on, with_help)
     SELECT stage_id, %(user)s, %(today)s, %(with_help)s FROM voter
     ON CONFLICT (stage_id, user_id) {participation_again}
+    RETURNING 1
 )
 INSERT INTO {ballot} (id, stage_id, voter_key, constituency, content, voter_id)
 SELECT %(ballot)s, stage_id, %(voter_key)s, constituency, %(content)s::jsonb, %(voter)s
 FROM voter
 ON CONFLICT (stage_id, voter_key) DO UPDATE
 SET constituency = EXCLUDED.constituency, content = EXCLUDED.content, voter_id = EXCLUDED.voter_id
-RETURNING id, constituency
+RETURNING id, constituency, EXISTS (SELECT 1 FROM took_part) AS participation_written
 """
 
 
@@ -138,7 +141,8 @@ def ballot_cast(
     is read and checked first; then one transaction writes participation and ballot (see
     `_CAST_SQL`: the stage's state and the membership are checked again there, at the
     moment of casting) and the audit event. Reminders not yet emailed are taken back
-    after the commit.
+    after the commit (by a first cast only: reminders go only to members who have not
+    voted, so a changed vote has none to take back).
     """
     if not permissions.can_vote(actor, stage):
         raise RightsError("You cannot vote here.")
@@ -157,9 +161,10 @@ def ballot_cast_with_help(
 ) -> Ballot:
     """A facilitator records (or replaces) the vote of a member who asked them to: by
     phone, on a paper ballot, in a meeting. The ballot is stored exactly like the member's
-    own (secret, sealed at the close); the participation is marked "with help"; the trail
-    says a vote was recorded with help, for whom and how, never what. The member is told,
-    and can change it themselves while voting is open.
+    own (secret, sealed at the close, its `ballot.cast` counted in the day's votes); the
+    participation is marked "with help"; the trail says who recorded a vote with help and
+    how the member asked, never for whom or what. The member is told, and can change it
+    themselves while voting is open.
     """
     if not permissions.can_record_vote_with_help(actor, stage):
         raise RightsError("You cannot record votes for members here.")
@@ -201,28 +206,29 @@ def _cast(
             row = cursor.fetchone()
         if row is None:
             _refuse_cast(voter, stage, helped=helper is not None)
-        if helper is None:
-            # That a member voted, never what.
+        # That a member voted, never what: like every vote, shown only in the day's count.
+        record(
+            action="ballot.cast",
+            actor=voter,
+            project_id=stage.project_id,
+            details={"stage": str(stage.pk)},
+        )
+        if helper is not None:
+            # Who recorded a vote with help, and how the member asked; never for whom (the
+            # member's vote is the count above) nor what.
             record(
-                action="ballot.cast",
-                actor=voter,
-                project_id=stage.project_id,
-                details={"stage": str(stage.pk)},
-            )
-        else:
-            # Who recorded it, for whom and how; never what.
-            record(
-                action="ballot.cast_with_help",
+                action="help.vote_recorded",
                 actor=helper,
                 project_id=stage.project_id,
-                details={"stage": str(stage.pk), "member": str(voter.pk), "how": how},
+                details={"stage": str(stage.pk), "how": how},
             )
             decisions_notify.vote_recorded_for_member(member=voter, stage=stage)
-        transaction.on_commit(
-            partial(decisions_notify.voting_reminders_withdraw, user=voter, stage=stage),
-            robust=True,
-        )
-    ballot_id, constituency = row
+        ballot_id, constituency, participation_written = row
+        if participation_written:
+            transaction.on_commit(
+                partial(decisions_notify.voting_reminders_withdraw, user=voter, stage=stage),
+                robust=True,
+            )
     return Ballot(
         id=ballot_id,
         stage=stage,

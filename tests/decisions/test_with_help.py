@@ -67,10 +67,13 @@ def test_a_facilitator_records_a_members_vote_as_they_asked(
     participation = Participation.objects.get(stage=stage)
     assert (participation.user, participation.with_help) == (carer_member, True)
 
-    event = AuditEvent.objects.get(action="ballot.cast_with_help")
-    assert event.actor_id == facilitator.pk
-    assert event.details == {"stage": str(stage.pk), "member": str(carer_member.pk), "how": "phone"}
-    assert not AuditEvent.objects.filter(action="ballot.cast").exists()
+    # The member's vote is counted like any other (per day, never one by one); the help is
+    # an entry of its own that names who helped and how, not for whom nor what.
+    cast = AuditEvent.objects.get(action="ballot.cast")
+    assert cast.actor_id == carer_member.pk
+    helped = AuditEvent.objects.get(action="help.vote_recorded")
+    assert helped.actor_id == facilitator.pk
+    assert helped.details == {"stage": str(stage.pk), "how": "phone"}
 
     told = Notification.objects.get(recipient=carer_member, kind=Kind.RECORDED_FOR_YOU)
     assert told.subject == "A facilitator recorded a vote for you"
@@ -179,7 +182,7 @@ def test_only_a_member_who_can_vote_can_have_a_vote_recorded(
             member_asked=True,
         )
     assert not Ballot.objects.filter(stage=stage).exists()
-    assert not AuditEvent.objects.filter(action="ballot.cast_with_help").exists()
+    assert not AuditEvent.objects.filter(action="help.vote_recorded").exists()
 
 
 def test_after_the_close_a_ballot_recorded_with_help_is_sealed_like_the_others(

@@ -134,6 +134,45 @@ def test_who_defined_the_problem_counts_first_stage_authors_behind_the_decision(
     assert {row.key: row.value for row in stage_two.rows}["carer"] == 1
 
 
+def test_votes_with_help_accepted_recommendations_and_owned_actions_by_group() -> None:
+    proposals = [
+        ProposalNode("a", "s1", "lived_experience"),
+        ProposalNode("b", "s1", "carer", merged_into="m"),
+        ProposalNode("c", "s1", "lived_experience", merged_into="m"),
+        ProposalNode("m", "s1", ""),
+        ProposalNode("d", "s1", "clinician"),
+    ]
+    inputs = Inputs(
+        members={"lived_experience": 4, "carer": 3, "clinician": 3},
+        stages=[StageFacts("s1", "Prioritise", 1, options=("a", "m", "d"), adopted=("a", "m"))],
+        proposals=proposals,
+        comments={},
+        voters={"s1": {"lived_experience": 4, "carer": 3, "clinician": 3}},
+        # Two lived-experience votes and one carer's were recorded with help.
+        helped={"s1": {"lived_experience": 2, "carer": 1}},
+        accepted=("m",),  # the merged proposal's recommendation was accepted
+        actions_owned={"lived_experience": 3, "clinician": 3},
+    )
+    figures = {figure.name: figure for figure in power_balance(inputs).figures}
+    # Behind the accepted recommendation: the two authors merged into it.
+    assert {row.key: row.value for row in figures["accepted"].rows} == {
+        "lived_experience": 1,
+        "carer": 1,
+        "clinician": 0,
+    }
+    assert {row.key: row.value for row in figures["actions_owned"].rows} == {
+        "lived_experience": 3,
+        "carer": 0,
+        "clinician": 3,
+    }
+    assert figures["actions_owned"].sentence.startswith("People with lived experience own 50%")
+    # Three votes with help in all: too few to show any group alone, so none is shown.
+    helped = figures["helped"]
+    assert helped.total == 3
+    assert helped.withheld or all(row.value == 0 or row.value >= 3 for row in helped.rows)
+    assert all(row.key == POOL or row.value != 1 for row in helped.rows)
+
+
 def test_adopted_options_by_method() -> None:
     rows = [
         {"option": "a", "place": 1, "verdict": "Passes"},

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from decisions.models import Proposal
@@ -204,7 +206,30 @@ def test_the_organisation_view_lists_only_the_projects_observed(
     client.force_login(outsider)
     page = client.get(reverse("evidence:organisation")).content.decode()
     assert scene.project.title not in page
-    assert "You do not observe any project." in page
+    assert "You do not observe or sponsor any project." in page
+
+
+def test_a_sponsor_sees_the_projects_they_sponsor_with_responses_overdue(
+    client, project, facilitator, lived_experience_member, carer_member, clinician_member
+) -> None:  # type: ignore[no-untyped-def]
+    from delivery.models import Recommendation
+    from tests.delivery import helpers
+
+    sponsor = helpers.add_sponsor(project)
+    made = helpers.recommendations(
+        project, facilitator, [lived_experience_member, carer_member, clinician_member]
+    )
+    Recommendation.objects.filter(pk=made[0].pk).update(
+        response_due_on=timezone.localdate() - timedelta(days=1)
+    )
+    helpers.respond(sponsor, helpers.fresh(made[1]))
+    client.force_login(sponsor)
+    home = client.get(reverse("home")).content.decode()
+    assert "All the projects you oversee" in home
+    page = client.get(reverse("evidence:organisation")).content.decode()
+    assert project.title in page
+    assert "3 recommendations" in page
+    assert "1 response overdue" in page
 
 
 def _add_proposals(stage: Stage, author, count: int) -> None:  # type: ignore[no-untyped-def]

@@ -381,7 +381,7 @@ DECISION_WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
                 member_asked=True,
             )
         ),
-        {"ballot.cast_with_help"},
+        {"ballot.cast", "help.vote_recorded"},
     ),
     "voting_rules_update": (
         lambda c: (
