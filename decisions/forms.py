@@ -174,14 +174,39 @@ class BallotForm(forms.Form):
                     initial=given.get("reason", ""),
                 )
 
+            elif method == VotingMethod.VERDICT:
+                given = stored.get("verdicts", {}).get(key, {})
+                self.fields[name] = forms.ChoiceField(
+                    label=option.title,
+                    choices=[
+                        ("as_decided", _("Done as decided")),
+                        ("differently", _("Done differently")),
+                        ("not_done", _("Not done")),
+                    ],
+                    widget=forms.RadioSelect,
+                    initial=given.get("verdict"),
+                    error_messages={"required": _("Choose what happened to this recommendation.")},
+                )
+                self.fields[f"comment-{key}"] = forms.CharField(
+                    label=_("Comment (optional: others see it, never your name)"),
+                    max_length=500,
+                    required=False,
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                    initial=given.get("comment", ""),
+                )
+
     def raw_ballot(self) -> dict:  # type: ignore[type-arg]
         """The ballot as the counting rules read it."""
         raw: dict = {}  # type: ignore[type-arg]
         for option in self.options:
             key = str(option.pk)
             value = self.cleaned_data.get(f"option-{key}")
-            if voting_rules_for(self.stage).voting_method == VotingMethod.CONSENT:
+            method = voting_rules_for(self.stage).voting_method
+            if method == VotingMethod.CONSENT:
                 raw[key] = {"answer": value, "reason": self.cleaned_data.get(f"reason-{key}", "")}
+            elif method == VotingMethod.VERDICT:
+                comment = self.cleaned_data.get(f"comment-{key}", "")
+                raw[key] = {"verdict": value, "comment": comment}
             elif value not in (None, 0, ""):
                 raw[key] = value
         return raw

@@ -31,6 +31,7 @@ class VotingMethod(models.TextChoices):
     RANKING = "ranking", _("Ranking (put options in order)")
     CONSENT = "consent", _("Consent (agree, abstain, disagree or block)")
     SCORING = "scoring", _("Scoring (score each option 1 to 9)")
+    VERDICT = "verdict", _("Review verdict (done as decided, done differently or not done)")
 
 
 class Counting(models.TextChoices):
@@ -46,7 +47,10 @@ class Counting(models.TextChoices):
 SMALLEST_GROUP_FLOOR = 3
 
 # The method a new vote starts with, by kind of stage (a facilitator can change it).
-DEFAULT_METHOD_FOR_KIND = {Stage.Kind.PRIORITY_SETTING: VotingMethod.RANKING}
+DEFAULT_METHOD_FOR_KIND = {
+    Stage.Kind.PRIORITY_SETTING: VotingMethod.RANKING,
+    Stage.Kind.REVIEW: VotingMethod.VERDICT,
+}
 
 
 class VotingRules(models.Model):

@@ -73,6 +73,8 @@ def count_stage(
         return _scoring(stage, ballots, ids, titles)
     if method == VotingMethod.CONSENT:
         return _consent(stage, ballots, ids, titles)
+    if method == VotingMethod.VERDICT:
+        return _verdict(stage, ballots, ids, titles)
     raise ValueError("This stage has no vote to count.")
 
 
@@ -251,4 +253,65 @@ def _consent(
         "outcome": outcome,
         "tie_breaks": [],
         "block_reasons": block_reasons,
+    }
+
+
+def _verdict_figures(result: counting.VerdictResult) -> str:
+    """ "2 done as decided, 1 done differently, 0 not done" (weighted figures)."""
+    return ", ".join(
+        f"{_show(result.counts[verdict])} {counting.VERDICT_WORDS[verdict]}"
+        for verdict in counting.Verdict
+    )
+
+
+def _verdict_row(option: str, title: str, result: counting.VerdictResult) -> dict[str, Any]:
+    leading = result.leading
+    return {
+        "option": option,
+        "title": title,
+        "place": None,
+        "figure": _verdict_figures(result),
+        "value": float(result.counts[leading]) if leading else 0.0,
+        "verdict": counting.VERDICT_WORDS[leading].capitalize() if leading else "No verdict",
+        "leading": leading.value if leading else "",
+        "counts": {verdict.value: _show(result.counts[verdict]) for verdict in counting.Verdict},
+        "explanation": list(result.explanation),
+    }
+
+
+def _verdict(
+    stage: Stage, ballots: Sequence[Ballot], ids: list[str], titles: Mapping[str, str]
+) -> dict[str, Any]:
+    """Each recommendation counted on its own: the verdicts given, the leading one, comments."""
+    way = voting_rules_for(stage).counting
+    per_option, rows, parts, comments, tie_breaks = {}, [], {}, {}, []
+    for option in ids:
+        given = [
+            (
+                ballot.constituency,
+                ballot.content["verdicts"][option]["verdict"],
+                ballot.content["verdicts"][option].get("comment", ""),
+            )
+            for ballot in ballots
+            if option in ballot.content.get("verdicts", {})
+        ]
+        result = counting.count_verdict(given, counting=way, label=titles[option])
+        per_option[option] = result
+        rows.append(_verdict_row(option, titles[option], result))
+        comments[option] = list(result.comments)
+        tie_breaks += _tie_notes(result)
+        for name, part in result.constituencies.items():
+            parts.setdefault(name, []).append(_verdict_row(option, titles[option], part))
+    if not any(result.ballots for result in per_option.values()):
+        outcome = "Nobody gave a verdict."
+    else:
+        outcome = " ".join(f"{row['title']}: {row['verdict'].lower()}." for row in rows)
+    return {
+        "result": jsonable(per_option),
+        "figure_name": "verdicts",
+        "rows": rows,
+        "parts": parts,
+        "outcome": outcome,
+        "tie_breaks": tie_breaks,
+        "comments": comments,
     }

@@ -239,6 +239,12 @@ def decision_page(stage: Stage) -> dict[str, Any] | None:
             for option, reasons in table.get("block_reasons", {}).items()
             if reasons
         ],
+        # Review verdicts' comments, without names (like the reasons for blocks).
+        "verdict_comments": [
+            (proposals[option].title if option in proposals else option, comments)
+            for option, comments in table.get("comments", {}).items()
+            if comments
+        ],
         "electorate_total": sum(electorate.values()),
         "turnout_total": sum(turnout.values()),
         "few_voters": 0 < sum(turnout.values()) < smallest,

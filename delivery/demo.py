@@ -1,6 +1,9 @@
 """Demo data for delivery (`manage.py seed_demo`, development only): in the demo project,
 the first stage's problems carried into a priority vote that has closed, its
 recommendations, the sponsor's responses of each kind, and actions owned by members.
+Then the review: the recommendations acted on are put to the review stage's verdict vote,
+which is open, with verdicts from three constituencies; "You said, we did" is published
+as a public page.
 
 Safe to run again: it adds only what is missing.
 """
@@ -14,7 +17,7 @@ from django.utils import timezone
 from decisions import services as decision_services
 from decisions.models import DecisionRecord, Proposal
 from delivery import services
-from delivery.models import Action, Recommendation
+from delivery.models import Action, PublicReport, Recommendation, ReviewOption
 from participants.models import User
 from projects import services as project_services
 from projects.models import Membership, Project, Role, Stage
@@ -96,6 +99,17 @@ def _ensure_sponsor(project: Project, people: dict[str, User]) -> User:
     return sponsor
 
 
+# Each member's verdict on every recommendation under review, with a comment (no names).
+DEMO_VERDICTS = {
+    "lived-experience@example.org": (
+        "differently",
+        "The peer worker is there two nights, not three.",
+    ),
+    "carer@example.org": ("as_decided", ""),
+    "clinician@example.org": ("not_done", "The rota still has one nurse on most nights."),
+}
+
+
 def add_delivery_demo(project: Project, people: dict[str, User]) -> None:
     """Bring the demo project's delivery up to date (see the module's docstring)."""
     sponsor = _ensure_sponsor(project, people)
@@ -103,8 +117,70 @@ def add_delivery_demo(project: Project, people: dict[str, User]) -> None:
     if record is None:
         return
     recommendations = services.recommendations_from_decision(record=record)
-    if not recommendations or recommendations[0].responses.exists():
+    if not recommendations:
         return
+    if not recommendations[0].responses.exists():
+        _responses_and_actions(project, people, sponsor, recommendations)
+    _review(project, people)
+
+
+def _review(project: Project, people: dict[str, User]) -> None:
+    """Open the review stage's verdict vote on the recommendations acted on, with three
+    constituencies' verdicts, and publish "You said, we did"."""
+    facilitator = people["facilitator@example.org"]
+    review = project.stages.select_related("project").filter(kind=Stage.Kind.REVIEW).first()
+    if review is None or ReviewOption.objects.filter(stage=review).exists():
+        return
+    if review.state != Stage.State.DRAFT:
+        return
+    _call_after_visits(project, people)
+    services.review_options_create(actor=facilitator, stage=review)
+    review = project_services.stage_transition(actor=facilitator, stage=review, to_state="open")
+    review = project_services.stage_transition(actor=facilitator, stage=review, to_state="voting")
+    options = decision_services.stage_options(review)
+    for email, (verdict, comment) in DEMO_VERDICTS.items():
+        decision_services.ballot_cast(
+            actor=people[email],
+            stage=review,
+            raw={str(option.pk): {"verdict": verdict, "comment": comment} for option in options},
+            options=options,
+        )
+    if not PublicReport.objects.filter(project=project, published=True).exists():
+        services.report_publish(actor=facilitator, project=project)
+
+
+def _call_after_visits(project: Project, people: dict[str, User]) -> None:
+    """The recommendation accepted in part gets an action the sponsor adds, done already."""
+    in_part = (
+        Recommendation.objects.select_related("project")
+        .filter(project=project, responses__answer="accepted_in_part")
+        .first()
+    )
+    if in_part is None:
+        return
+    sponsor = people["sponsor@example.org"]
+    call = services.action_propose(
+        actor=sponsor,
+        recommendation=in_part,
+        title="A call to the named carer after every night visit",
+        done_looks_like="The nurse calls the carer the person names, after every night visit.",
+        owner=sponsor,
+        due_on=timezone.localdate() + timedelta(days=7),
+    )
+    services.action_status_change(actor=sponsor, action=call, status="in_progress")
+    call = Action.objects.select_related("recommendation__project").get(pk=call.pk)
+    services.action_status_change(actor=sponsor, action=call, status="done")
+    services.action_update_post(
+        actor=sponsor,
+        action=Action.objects.select_related("recommendation__project").get(pk=call.pk),
+        text="Nurses have called carers after every night visit for four weeks.",
+        evidence_url="",
+    )
+
+
+def _responses_and_actions(
+    project: Project, people: dict[str, User], sponsor: User, recommendations: list[Recommendation]
+) -> None:
     for recommendation, (answer, reasons, next_steps) in zip(
         recommendations, DEMO_RESPONSES, strict=False
     ):

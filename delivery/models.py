@@ -239,3 +239,46 @@ class DeliveryComment(models.Model):
 
     def __str__(self) -> str:
         return f"Comment by {self.author}"
+
+
+class ReviewOption(models.Model):
+    """An option of a review's verdict vote: a proposal in the review stage standing for one
+    recommendation that was acted on. Decisions knows only the proposal; the link back to
+    the recommendation lives here."""
+
+    proposal = models.OneToOneField(
+        Proposal, on_delete=models.PROTECT, primary_key=True, related_name="review_of"
+    )
+    stage = models.ForeignKey("projects.Stage", on_delete=models.CASCADE, related_name="+")
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.PROTECT, related_name="review_options"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stage", "recommendation"], name="one_review_option_per_recommendation"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review of {self.recommendation_id}"
+
+
+class PublicReport(models.Model):
+    """ "You said, we did" published as a public page (no sign-in). Its address holds a random
+    token, made anew at each publishing, so a withdrawn page's old address stays dead and no
+    address can be guessed from a project's id."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="public_report")
+    token = models.CharField(max_length=64, unique=True)
+    published = models.BooleanField(default=False)
+    published_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Public report of {self.project_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("delivery_public:you_said", kwargs={"token": self.token})

@@ -117,3 +117,13 @@ def can_post_update(user: Person, project: Project, action: Action) -> bool:
 def can_comment_on_action(user: Person, project: Project) -> bool:
     """Members comment on actions."""
     return project_permissions.is_active(project) and _right(user, project, ProjectRight.COMMENT)
+
+
+def can_open_review(user: Person, project: Project) -> bool:
+    """Facilitators put the recommendations acted on to a review stage's verdict vote."""
+    return project_permissions.is_active(project) and _right(user, project, ProjectRight.CONFIGURE)
+
+
+def can_publish_report(user: Person, project: Project) -> bool:
+    """Facilitators publish "You said, we did" as a public page, and withdraw it."""
+    return _right(user, project, ProjectRight.CONFIGURE)

@@ -63,8 +63,12 @@ def adopted_options(record_: DecisionRecord) -> list[dict[str, Any]]:
 
     Consent and scoring votes adopt the options that pass (or are "in"). Dots and
     ranking votes adopt their top options with support, at most
-    MOST_RANKED_RECOMMENDATIONS. A vote nobody voted in adopts nothing.
+    MOST_RANKED_RECOMMENDATIONS. A vote nobody voted in adopts nothing, nor does a review's
+    verdict vote.
     """
+    if record_.voting_method == "verdict":
+        # A review's verdicts judge earlier recommendations; they recommend nothing new.
+        return []
     if not sum(int(count) for count in (record_.turnout or {}).values()):
         return []
     rows = list((record_.table or {}).get("rows", []))

@@ -3,12 +3,15 @@ queries, however many recommendations and actions there are."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from decisions.models import SMALLEST_GROUP_FLOOR, Proposal
 from delivery.models import (
     OPEN_STATUSES,
     OWNER_ROLES,
@@ -16,11 +19,13 @@ from delivery.models import (
     ActionStatus,
     ActionUpdate,
     DeliveryComment,
+    PublicReport,
     Recommendation,
     Response,
+    ReviewOption,
 )
 from participants.models import User
-from projects.models import Membership, Project
+from projects.models import Membership, Project, Stage
 from projects.selectors import parse_uuid
 
 
@@ -180,3 +185,149 @@ def overdue_actions_for(user: User, today: date) -> QuerySet[Action]:
         .select_related("recommendation__project")
         .order_by("due_on", "id")
     )
+
+
+# --- "You said, we did" and the review --------------------------------------------------
+
+
+@dataclass
+class ReportItem:
+    """One recommendation's whole trail, for "You said, we did": the first ideas it grew
+    from, the priority vote, the response, the actions and the members' verdict."""
+
+    recommendation: Recommendation
+    first_ideas: list[Proposal]
+    response: Response | None
+    actions: list[Action]
+    review_stage: Stage | None = None
+    verdict: dict[str, Any] | None = None
+    """The decision record's row for this recommendation (counts, leading verdict)."""
+    verdict_open: bool = False
+    """The review's voting is open: no verdict yet."""
+    verdict_withheld: bool = False
+    """Fewer voted than the smallest group shown: figures are not shown on the public page."""
+
+
+def _first_ideas(recommendations: list[Recommendation]) -> dict[Any, list[Proposal]]:
+    """For each recommendation, the first submissions its proposal grew from, following
+    carry-forward and merge links back: two queries for each step back, however many
+    recommendations (the steps are the stages, a handful)."""
+    found: dict[Any, dict[Any, Proposal]] = {rec.pk: {} for rec in recommendations}
+    frontier: list[tuple[Proposal, Any]] = [(rec.proposal, rec.pk) for rec in recommendations]
+    for _step in range(20):
+        if not frontier:
+            break
+        owners: dict[Any, set[Any]] = {}
+        for proposal, owner in frontier:
+            owners.setdefault(proposal.pk, set()).add(owner)
+            found[owner][proposal.pk] = proposal
+        carried_from = {p.carried_from_id: p.pk for p, _ in frontier if p.carried_from_id}
+        merged = list(Proposal.objects.filter(merged_into__in=list(owners)).select_related("stage"))
+        carried = list(Proposal.objects.filter(pk__in=list(carried_from)).select_related("stage"))
+        next_frontier = []
+        for proposal in merged:
+            for owner in owners[proposal.merged_into_id]:
+                if proposal.pk not in found[owner]:
+                    next_frontier.append((proposal, owner))
+        for proposal in carried:
+            for owner in owners[carried_from[proposal.pk]]:
+                if proposal.pk not in found[owner]:
+                    next_frontier.append((proposal, owner))
+        frontier = next_frontier
+    result = {}
+    for owner, proposals in found.items():
+        merged_into = {p.merged_into_id for p in proposals.values() if p.merged_into_id}
+        leaves = [
+            p
+            for p in proposals.values()
+            if p.carried_from_id is None
+            and p.pk not in merged_into
+            and p.status != Proposal.Status.HIDDEN
+        ]
+        result[owner] = sorted(leaves, key=lambda p: (p.stage.position, p.created_at, str(p.pk)))
+    return result
+
+
+def report_items(project: Project, *, with_people: bool = True) -> list[ReportItem]:
+    """Every recommendation of the project with its whole trail, in a fixed number of queries
+    whatever the number of actions. `with_people=False` (the public page) loads no names."""
+    actions = Action.objects.filter(confirmed_at__isnull=False).order_by(
+        "due_on", "proposed_at", "id"
+    )
+    responses = Response.objects.order_by("-version")
+    if with_people:
+        actions = actions.select_related("owner")
+        responses = responses.select_related("written_by")
+    rows = list(
+        Recommendation.objects.filter(project=project)
+        .select_related("record__stage", "proposal__stage")
+        .prefetch_related(
+            Prefetch("responses", queryset=responses, to_attr="versions"),
+            Prefetch("actions", queryset=actions, to_attr="action_list"),
+        )
+        .order_by("record__created_at", "position")
+    )
+    reviews: dict[Any, ReviewOption] = {}
+    for option in (
+        ReviewOption.objects.filter(recommendation__project=project)
+        .select_related("stage__decision", "stage__voting_rules")
+        .order_by("stage__position", "created_at")
+    ):
+        reviews[option.recommendation_id] = option  # the latest review stage wins
+    ideas = _first_ideas(rows)
+    items = []
+    for row in rows:
+        row.project = project
+        item = ReportItem(
+            recommendation=row,
+            first_ideas=ideas.get(row.pk, []),
+            response=row.versions[0] if row.versions else None,
+            actions=row.action_list,
+        )
+        option = reviews.get(row.pk)
+        if option is not None:
+            stage = option.stage
+            item.review_stage = stage
+            record = getattr(stage, "decision", None)
+            if record is not None:
+                voters = sum(int(count) for count in record.turnout.values())
+                smallest = max(
+                    int(record.rules.get("smallest_group_shown") or 0), SMALLEST_GROUP_FLOOR
+                )
+                item.verdict_withheld = 0 < voters < smallest
+                item.verdict = next(
+                    (r for r in record.table["rows"] if r["option"] == str(option.proposal_id)),
+                    None,
+                )
+            else:
+                item.verdict_open = stage.state == Stage.State.VOTING
+        items.append(item)
+    return items
+
+
+def review_stages(project: Project) -> list[Stage]:
+    """The project's review stages where voting has not opened: where recommendations can be
+    put to the verdict vote."""
+    return list(
+        Stage.objects.filter(
+            project=project,
+            kind=Stage.Kind.REVIEW,
+            state__in=(Stage.State.DRAFT, Stage.State.OPEN),
+        ).order_by("position")
+    )
+
+
+# What `secrets.token_urlsafe(32)` makes: anything else is not found, without a query.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
+
+
+def public_report(token: str) -> PublicReport:
+    """The published report for a token; 404 for a withdrawn, unknown or malformed one."""
+    if not _TOKEN.fullmatch(str(token)):
+        raise Http404
+    found = (
+        PublicReport.objects.filter(token=token, published=True).select_related("project").first()
+    )
+    if found is None:
+        raise Http404
+    return found

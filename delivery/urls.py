@@ -20,4 +20,10 @@ urlpatterns = [
     path(_action + "confirm/", views.action_confirm, name="action_confirm"),
     path(_action + "status/", views.action_status, name="action_status"),
     path(_action + "update/", views.action_update, name="action_update"),
+    path(_delivery + "review/<str:stage_id>/open/", views.review_open, name="review_open"),
+    path(_delivery + "you-said-we-did/", views.you_said, name="you_said"),
+    path(_delivery + "you-said-we-did/publish/", views.you_said_publish, name="you_said_publish"),
+    path(
+        _delivery + "you-said-we-did/withdraw/", views.you_said_withdraw, name="you_said_withdraw"
+    ),
 ]

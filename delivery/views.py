@@ -9,12 +9,14 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from coproduce.errors import RuleError
 from delivery import permissions, selectors, services
 from delivery.forms import (
     ActionForm,
@@ -24,6 +26,7 @@ from delivery.forms import (
     ResponseDueForm,
     ResponseForm,
 )
+from delivery.models import PublicReport
 from delivery.rules import DeliveryRuleError
 from projects.access import project_page
 from projects.selectors import ProjectAccess
@@ -53,6 +56,9 @@ def overview(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
             "recommendations": selectors.project_recommendations(project, today),
             "summary": selectors.delivery_summary(project, today),
             "can_respond": permissions.can_respond(user, project),
+            "review_stages": selectors.review_stages(project)
+            if permissions.can_open_review(user, project)
+            else [],
         },
     )
 
@@ -272,4 +278,96 @@ def action_update(request: HttpRequest, access: ProjectAccess, action_id: str) -
             return redirect(f"{found.get_absolute_url()}#updates")
     return render(
         request, "delivery/action_update.html", {"project": project, "action": found, "form": form}
+    )
+
+
+# --- The review and "You said, we did" ---------------------------------------------------
+
+
+@project_page
+@require_POST
+def review_open(request: HttpRequest, access: ProjectAccess, stage_id: str) -> HttpResponse:
+    """The facilitator puts the recommendations acted on to a review stage's verdict vote."""
+    project = access.project
+    _require(permissions.can_open_review(request.user, project))
+    stage = next(
+        (found for found in selectors.review_stages(project) if str(found.pk) == stage_id), None
+    )
+    if stage is None:
+        raise Http404
+    stage.project = project
+    try:
+        made = services.review_options_create(actor=request.user, stage=stage)
+    except RuleError as error:
+        messages.error(request, str(error))
+        return redirect("delivery:overview", project_id=project.pk)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)s recommendation is now an option of the review's verdict vote. "
+            "Open voting when the group is ready.",
+            "%(count)s recommendations are now options of the review's verdict vote. "
+            "Open voting when the group is ready.",
+            len(made),
+        )
+        % {"count": len(made)}
+        if made
+        else _("Every recommendation acted on is already in the review's vote."),
+    )
+    return redirect(stage)
+
+
+@project_page
+@require_http_methods(["GET"])
+def you_said(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
+    """ "You said, we did": every recommendation's trail, for everyone in the project."""
+    project, user = access.project, request.user
+    report = PublicReport.objects.filter(project=project).first()
+    return render(
+        request,
+        "delivery/you_said.html",
+        {
+            "project": project,
+            "items": selectors.report_items(project),
+            "report": report,
+            "can_publish": permissions.can_publish_report(user, project),
+            "public": False,
+        },
+    )
+
+
+@project_page
+@require_POST
+def you_said_publish(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
+    _require(permissions.can_publish_report(request.user, access.project))
+    services.report_publish(actor=request.user, project=access.project)
+    messages.success(
+        request,
+        _("The public page is published. Anyone with its address can read it, without signing in."),
+    )
+    return redirect("delivery:you_said", project_id=access.project.pk)
+
+
+@project_page
+@require_POST
+def you_said_withdraw(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
+    _require(permissions.can_publish_report(request.user, access.project))
+    services.report_withdraw(actor=request.user, project=access.project)
+    messages.success(request, _("The public page is withdrawn. Its address no longer works."))
+    return redirect("delivery:you_said", project_id=access.project.pk)
+
+
+@require_http_methods(["GET"])
+def public_you_said(request: HttpRequest, token: str) -> HttpResponse:
+    """The public "You said, we did": no sign-in, no names, no small groups; 404 unless
+    published under this very address."""
+    report = selectors.public_report(token)
+    return render(
+        request,
+        "delivery/you_said_public.html",
+        {
+            "project": report.project,
+            "items": selectors.report_items(report.project, with_people=False),
+            "public": True,
+        },
     )

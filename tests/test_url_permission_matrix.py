@@ -195,6 +195,7 @@ def _preferences(scene: Scene) -> object:
 
 
 def _action_row(scene: Scene) -> object:
+    # The confirmed action whose status is changed (ids are random: never "the first by id").
     return Action.objects.filter(pk=scene.action.pk).values().first()
 
 
@@ -543,6 +544,15 @@ TABLE: dict[str, tuple[Check, ...]] = {
         get(frozenset({"carer_member"})),
         post(frozenset({"carer_member"}), data=lambda scene: {"text": "The rota is drafted."}),
     ),
+    # The review (on the project's review stage, see `_url`): the scene's recommendation has a
+    # confirmed action, so a facilitator puts it to the verdict vote.
+    "delivery:review_open": (post(FACILITATOR),),
+    "delivery:you_said": (get(IN_PROJECT),),
+    # Publishing comes first; the withdrawal and the public page are then of the published
+    # page (see `_url`, which publishes it before their checks).
+    "delivery:you_said_publish": (post(FACILITATOR),),
+    "delivery:you_said_withdraw": (post(FACILITATOR),),
+    "delivery_public:you_said": (get(frozenset(ROLES), scope="public"),),
     # Evidence: the same for everyone in the project; members reflect and answer the pulse
     "evidence:organisation": (get(SIGNED_IN, scope="site"),),  # lists only one's own
     "evidence:power_balance": (get(IN_PROJECT),),
@@ -801,6 +811,14 @@ def _url(name: str, route: Route, scene: Scene) -> str:
         kwargs["action_id"] = scene.proposed_action.pk
     if name in UPCOMING_MEETING_PAGES:
         kwargs["meeting_id"] = scene.upcoming_meeting.pk
+    if name == "delivery:review_open":
+        kwargs["stage_id"] = scene.project.stages.get(kind=Stage.Kind.REVIEW).pk
+    if name in ("delivery:you_said_withdraw", "delivery_public:you_said"):
+        report = delivery_services.report_publish(
+            actor=scene.people["facilitator"], project=scene.project
+        )
+        if "token" in route.arguments:
+            kwargs["token"] = report.token
     return reverse(name, kwargs=kwargs)
 
 

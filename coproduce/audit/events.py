@@ -291,6 +291,30 @@ _TYPES = (
         N_("Comment on delivery added"),
     ),
     EventType(
+        "delivery.review_options_created",
+        N_(
+            "%(count)s recommendation(s) put to the review's verdict vote in '%(stage)s' "
+            "by %(actor)s"
+        ),
+        _M,
+        N_("Recommendations put to review"),
+        N_("%(count)s recommendation(s) put to the review's verdict vote in '%(stage)s'"),
+    ),
+    EventType(
+        "delivery.report_published",
+        N_('"You said, we did" published as a public page by %(actor)s'),
+        _M,
+        N_("Public page published"),
+        N_('"You said, we did" was published as a public page'),
+    ),
+    EventType(
+        "delivery.report_withdrawn",
+        N_('"You said, we did" public page withdrawn by %(actor)s'),
+        _M,
+        N_("Public page withdrawn"),
+        N_('The public page "You said, we did" was withdrawn'),
+    ),
+    EventType(
         "delivery.action_proposed",
         N_("Delivery action proposed by %(actor)s"),
         _M,

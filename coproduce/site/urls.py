@@ -26,6 +26,7 @@ urlpatterns = [
     path("projects/", include("delivery.urls")),
     path("projects/", include("meetings.urls")),
     path("projects/", include("payments.urls")),
+    path("public/", include("delivery.public_urls")),
     path("", include("evidence.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -65,6 +65,14 @@ same way as the votes.
    were equal then too, look one more round back at those, and so on to round 1. If they were
    equal in every round, the option later in the published list is taken out.
 4. Consent and scoring have no ties to break: each decision stands on fixed thresholds.
+5. Verdict (the review's "did we do what we said?"): when verdicts on a recommendation share
+   the most, the one saying less was done leads: "not done" before "done differently" before
+   "done as decided". A tie never lets the organisation claim more than its members said.
+
+Verdict: for each recommendation acted on, each member says whether it was done as decided,
+done differently or not done, with an optional comment. Each recommendation is counted on its
+own: the (weighted) number giving each verdict and the leading one. Comments are shown without
+names, in alphabetical order.
 """
 
 from __future__ import annotations
@@ -111,10 +119,19 @@ from decisions.counting.scoring import (
     count_scoring,
     validate_scoring_ballot,
 )
+from decisions.counting.verdict import (
+    VERDICT_WORDS,
+    Verdict,
+    VerdictBallot,
+    VerdictResult,
+    count_verdict,
+    validate_verdict_ballot,
+)
 
 __all__ = [
     "CONSTITUENCIES",
     "CONSTITUENCY_NAMES",
+    "VERDICT_WORDS",
     "Answer",
     "BallotError",
     "Consensus",
@@ -137,12 +154,17 @@ __all__ = [
     "ScoringResult",
     "ScoringRules",
     "TieBreak",
+    "Verdict",
+    "VerdictBallot",
+    "VerdictResult",
     "count_consent",
     "count_dots",
     "count_ranking",
     "count_scoring",
+    "count_verdict",
     "validate_consent_ballot",
     "validate_dots_ballot",
     "validate_ranking_ballot",
     "validate_scoring_ballot",
+    "validate_verdict_ballot",
 ]

@@ -77,6 +77,8 @@ def validate_ballot(stage: Stage, raw: dict[str, Any], options: list[Proposal]) 
             )
             answers[option_id] = {"answer": str(answer), "reason": reason}
         return {"answers": answers}
+    if method == VotingMethod.VERDICT:
+        return {"verdicts": counting.validate_verdict_ballot(raw, options=ids, labels=labels)}
     raise RuleError("This stage has no vote.")
 
 

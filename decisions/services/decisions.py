@@ -122,6 +122,7 @@ def _record_decision(stage: Stage) -> DecisionRecord:
             "rows": counted["rows"],
             "parts": counted["parts"],
             "block_reasons": counted.get("block_reasons", {}),
+            "comments": counted.get("comments", {}),
         },
         outcome=counted["outcome"],
         quorum_met=_quorum_met(rules, electorate, turnout),

@@ -3,7 +3,9 @@
 - `recommendations`: recommendations from a closed vote, the date a response is due,
   the organisation's responses (every version kept), comments on recommendations;
 - `actions`: delivery actions (proposed, confirmed, moved along), progress updates and
-  comments on actions.
+  comments on actions;
+- `review`: the recommendations acted on put to a review stage's verdict vote, and the
+  public "You said, we did" page published and withdrawn.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from delivery.services.recommendations import (
     response_due_set,
     response_write,
 )
+from delivery.services.review import report_publish, report_withdraw, review_options_create
 
 __all__ = [
     "RightsError",
@@ -35,6 +38,9 @@ __all__ = [
     "recommendation_comment_create",
     "recommendations_from_decision",
     "recommendations_sweep",
+    "report_publish",
+    "report_withdraw",
     "response_due_set",
     "response_write",
+    "review_options_create",
 ]

@@ -537,7 +537,33 @@ DELIVERY_WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
         ),
         {"delivery.comment_created"},
     ),
+    "review_options_create": (
+        lambda c: (
+            lambda stage=_review_stage(c): delivery.services.review_options_create(
+                actor=c.facilitator, stage=stage
+            )
+        ),
+        {"delivery.review_options_created", "stage.updated"},
+    ),
+    "report_publish": (
+        lambda c: lambda: delivery.services.report_publish(actor=c.facilitator, project=c.project),
+        {"delivery.report_published"},
+    ),
+    "report_withdraw": (
+        lambda c: (
+            lambda _published=delivery.services.report_publish(actor=c.facilitator, project=c.project): (
+                delivery.services.report_withdraw(actor=c.facilitator, project=c.project)
+            )
+        ),
+        {"delivery.report_withdrawn"},
+    ),
 }
+
+
+def _review_stage(cast: Cast):  # type: ignore[no-untyped-def]
+    """The project's review stage, with a recommendation acted on (a confirmed action)."""
+    _delivery_action(cast)
+    return cast.project.stages.select_related("project").get(kind="review")
 
 
 def _pulse_stage(cast: Cast) -> Stage:
