@@ -59,10 +59,12 @@ def build_scene(
     first = project_services.stage_transition(actor=facilitator, stage=first, to_state="open")
     ideas = {
         group: [
+            # Titles name no one: the report shows what members wrote, and the journey
+            # checks it shows no one's name.
             decision_services.proposal_create(
-                actor=person, stage=first, title=f"Idea of {person.display_name}", body="Why."
+                actor=person, stage=first, title=f"A {group} idea, number {number}", body="Why."
             )
-            for person in people
+            for number, person in enumerate(people, start=1)
         ]
         for group, people in members.items()
     }

@@ -1,4 +1,3 @@
-# ruff: noqa: B008 (each entry prepares its objects in a default argument, on purpose: see test_completeness)
 """The meetings' and payments' services for tests/trail/test_completeness.py: how to run
 each write and the events it must record, and the reads. Kept beside it so that the
 list of each app stays in one place."""

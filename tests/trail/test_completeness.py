@@ -23,7 +23,6 @@ import inspect
 import pkgutil
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
@@ -32,8 +31,6 @@ from django.apps import apps
 from django.utils import timezone
 
 import decisions.services
-import delivery.services
-import evidence.services
 import participants.notifications.services
 import participants.services
 from coproduce.audit.events import EVENT_TYPES
@@ -43,6 +40,16 @@ from projects import services
 from projects.models import Membership, Project, Stage
 from tests.factories import UserFactory
 from tests.trail import meetings_payments_writes
+from tests.trail.completeness_cast import (
+    Cast,
+    Run,
+    _first_stage,
+    _open_stage,
+    _proposal,
+    _voting_stage,
+)
+from tests.trail.delivery_writes import DELIVERY_WRITES
+from tests.trail.evidence_writes import EVIDENCE_WRITES
 from trail import services as trail_services
 from trail.selectors import TrailFilters
 
@@ -93,16 +100,6 @@ def test_the_service_modules_are_found_by_walking_the_apps() -> None:
     } <= names
 
 
-@dataclass
-class Cast:
-    project: Project
-    facilitator: User
-    member: User
-
-
-Run = Callable[[], object]
-
-
 def _project_create(cast: Cast) -> Run:
     return lambda: services.project_create(
         actor=cast.facilitator, title="Another", purpose="Why", ground_rules="Rules"
@@ -123,12 +120,6 @@ def _stage_create(cast: Cast) -> Run:
         title="Extra",
         description="More",
     )
-
-
-def _first_stage(cast: Cast) -> Stage:
-    stage = cast.project.stages.order_by("position").first()
-    stage.project = cast.project
-    return stage
 
 
 def _stage_update(cast: Cast) -> Run:
@@ -216,26 +207,6 @@ def _participations_delete_after_close(cast: Cast) -> Run:
     return lambda: decisions.services.participations_delete_after_close(
         now=timezone.now() + dt.timedelta(days=2), after_days=1
     )
-
-
-def _open_stage(cast: Cast, method: str = "dots") -> Stage:
-    stage = cast.project.stages.get(position=2)
-    decisions.services.voting_rules_update(
-        actor=cast.facilitator, stage=stage, voting_method=method
-    )
-    return services.stage_transition(actor=cast.facilitator, stage=stage, to_state="open")
-
-
-def _proposal(cast: Cast, stage: Stage | None = None):  # type: ignore[no-untyped-def]
-    return decisions.services.proposal_create(
-        actor=cast.member, stage=stage or _open_stage(cast), title="Idea", body="Why"
-    )
-
-
-def _voting_stage(cast: Cast) -> Stage:
-    stage = _open_stage(cast)
-    _proposal(cast, stage)
-    return services.stage_transition(actor=cast.facilitator, stage=stage, to_state="voting")
 
 
 # Each entry prepares its objects when called (the default arguments are evaluated then, on
@@ -422,228 +393,6 @@ DECISION_WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
         {"stage.opened"},
     ),
 }
-
-
-def _delivery_start(cast: Cast, answer: str = "accepted"):  # type: ignore[no-untyped-def]
-    """A closed vote's first recommendation, a sponsor, and (unless None) a response."""
-    from tests.delivery import helpers
-
-    sponsor = helpers.add_sponsor(cast.project)
-    recommendation = helpers.recommendations(cast.project, cast.facilitator, [cast.member])[0]
-    if answer:
-        helpers.respond(sponsor, recommendation, answer)
-    return sponsor, helpers.fresh(recommendation)
-
-
-def _delivery_action(cast: Cast, confirmed: bool = True):  # type: ignore[no-untyped-def]
-    from tests.delivery import helpers
-
-    sponsor, recommendation = _delivery_start(cast)
-    if confirmed:
-        return helpers.fresh_action(helpers.confirmed_action(sponsor, recommendation, cast.member))
-    return sponsor, delivery.services.action_propose(
-        actor=cast.member,
-        recommendation=recommendation,
-        title="t",
-        done_looks_like="d",
-        owner=cast.member,
-        due_on=timezone.localdate(),
-    )
-
-
-DELIVERY_WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
-    "recommendations_from_decision": (
-        lambda c: (
-            lambda r=_delivery_record(c): delivery.services.recommendations_from_decision(record=r)
-        ),
-        {"delivery.recommendations_created"},
-    ),
-    "recommendations_sweep": (
-        lambda c: lambda r=_delivery_record(c): delivery.services.recommendations_sweep(),
-        {"delivery.recommendations_created"},
-    ),
-    "response_due_set": (
-        lambda c: (
-            lambda r=_delivery_start(c, answer="")[1]: delivery.services.response_due_set(
-                actor=c.facilitator, recommendation=r, due_on=timezone.localdate()
-            )
-        ),
-        {"delivery.response_due_set"},
-    ),
-    "response_write": (
-        lambda c: (
-            lambda start=_delivery_start(c, answer=""): delivery.services.response_write(
-                actor=start[0],
-                recommendation=start[1],
-                answer="declined",
-                reasons="No money",
-                next_steps="Ask again next year",
-            )
-        ),
-        {"delivery.response_written"},
-    ),
-    "recommendation_comment_create": (
-        lambda c: (
-            lambda r=_delivery_start(c, answer="declined")[1]: (
-                delivery.services.recommendation_comment_create(
-                    actor=c.member, recommendation=r, body="We disagree"
-                )
-            )
-        ),
-        {"delivery.comment_created"},
-    ),
-    "action_propose": (
-        lambda c: (
-            lambda r=_delivery_start(c)[1]: delivery.services.action_propose(
-                actor=c.member,
-                recommendation=r,
-                title="t",
-                done_looks_like="d",
-                owner=c.member,
-                due_on=timezone.localdate(),
-            )
-        ),
-        {"delivery.action_proposed"},
-    ),
-    "action_confirm": (
-        lambda c: (
-            lambda pair=_delivery_action(c, confirmed=False): delivery.services.action_confirm(
-                actor=pair[0], action=pair[1]
-            )
-        ),
-        {"delivery.action_confirmed"},
-    ),
-    "action_status_change": (
-        lambda c: (
-            lambda a=_delivery_action(c): delivery.services.action_status_change(
-                actor=c.member, action=a, status="in_progress"
-            )
-        ),
-        {"delivery.action_status_changed"},
-    ),
-    "action_update_post": (
-        lambda c: (
-            lambda a=_delivery_action(c): delivery.services.action_update_post(
-                actor=c.member, action=a, text="Going well", evidence_url="https://example.org/r"
-            )
-        ),
-        {"delivery.action_update_posted"},
-    ),
-    "action_comment_create": (
-        lambda c: (
-            lambda a=_delivery_action(c): delivery.services.action_comment_create(
-                actor=c.member, action=a, body="Thanks"
-            )
-        ),
-        {"delivery.comment_created"},
-    ),
-    "review_options_create": (
-        lambda c: (
-            lambda stage=_review_stage(c): delivery.services.review_options_create(
-                actor=c.facilitator, stage=stage
-            )
-        ),
-        {"delivery.review_options_created", "stage.updated"},
-    ),
-    "report_publish": (
-        lambda c: lambda: delivery.services.report_publish(actor=c.facilitator, project=c.project),
-        {"delivery.report_published"},
-    ),
-    "report_withdraw": (
-        lambda c: (
-            lambda _published=delivery.services.report_publish(actor=c.facilitator, project=c.project): (
-                delivery.services.report_withdraw(actor=c.facilitator, project=c.project)
-            )
-        ),
-        {"delivery.report_withdrawn"},
-    ),
-}
-
-
-def _review_stage(cast: Cast):  # type: ignore[no-untyped-def]
-    """The project's review stage, with a recommendation acted on (a confirmed action)."""
-    _delivery_action(cast)
-    return cast.project.stages.select_related("project").get(kind="review")
-
-
-def _pulse_stage(cast: Cast) -> Stage:
-    """The first stage (no vote) opened and closed: its pulse is sent."""
-    stage = _first_stage(cast)
-    stage = services.stage_transition(actor=cast.facilitator, stage=stage, to_state="open")
-    return services.stage_transition(actor=cast.facilitator, stage=stage, to_state="closed")
-
-
-def _open_pulse(cast: Cast):  # type: ignore[no-untyped-def]
-    stage = _pulse_stage(cast)
-    pulse = evidence.services.pulse_open(actor=None, stage_id=stage.pk)
-    pulse.stage.project = cast.project
-    return pulse
-
-
-def _reflection(cast: Cast):  # type: ignore[no-untyped-def]
-    stage = services.stage_transition(
-        actor=cast.facilitator, stage=_first_stage(cast), to_state="open"
-    )
-    return evidence.services.reflection_answer_create(
-        actor=cast.member, stage=stage, question_number=1, body="Heard", anonymous=False
-    )
-
-
-EVIDENCE_WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
-    "reflection_answer_create": (lambda c: lambda r=None: _reflection(c), {"reflection.answered"}),
-    "reflection_answer_hide": (
-        lambda c: (
-            lambda a=_reflection(c): evidence.services.reflection_answer_hide(
-                actor=c.facilitator, answer=a, reason="Names a person"
-            )
-        ),
-        {"reflection.hidden"},
-    ),
-    "pulse_statements_update": (
-        lambda c: (
-            lambda s=_first_stage(c): evidence.services.pulse_statements_update(
-                actor=c.facilitator, stage=s, statements=["I was heard"], ask_ladder=True
-            )
-        ),
-        {"pulse.statements_changed"},
-    ),
-    "pulse_open": (
-        lambda c: lambda s=_pulse_stage(c): evidence.services.pulse_open(actor=None, stage_id=s.pk),
-        {"pulse.opened"},
-    ),
-    "pulse_answer": (
-        lambda c: (
-            lambda p=_open_pulse(c): evidence.services.pulse_answer(
-                actor=c.member, pulse=p, scores=[5, 4, None, 3], rung="co_production"
-            )
-        ),
-        {"pulse.answered"},
-    ),
-    "pulse_close": (
-        lambda c: (
-            lambda p=_open_pulse(c): evidence.services.pulse_close(actor=c.facilitator, pulse=p)
-        ),
-        {"pulse.closed"},
-    ),
-    "pulses_close_due": (
-        lambda c: (
-            lambda p=_open_pulse(c): evidence.services.pulses_close_due(
-                now=timezone.now() + dt.timedelta(days=15)
-            )
-        ),
-        {"pulse.closed"},
-    ),
-    "report_make": (
-        lambda c: lambda: evidence.services.report_make(actor=c.facilitator, project=c.project),
-        {"report.made"},
-    ),
-}
-
-
-def _delivery_record(cast: Cast):  # type: ignore[no-untyped-def]
-    from tests.delivery import helpers
-
-    return helpers.closed_vote(cast.project, cast.facilitator, [cast.member])
 
 
 # service: (set it up and return the call, the events the call must write)
