@@ -303,8 +303,8 @@ def claims_for_attendance(*, actor: User | None, meeting: Meeting) -> list[Claim
     """Make the claim each member who came has earned, at the rate in force that day.
 
     Idempotent: an attendance has at most one claim (a unique key), so running this
-    again makes none twice. Nobody who chose no payment, and no staff (only members
-    take part for payment), gets one.
+    again makes none twice. Nobody who chose no payment, no member marked as taking part
+    in their paid job, and no staff (only members take part for payment), gets one.
     """
     if actor is not None:
         _deny(has_right(actor, meeting.project, ProjectRight.CONFIGURE))
@@ -318,10 +318,11 @@ def claims_for_attendance(*, actor: User | None, meeting: Meeting) -> list[Claim
                 project_id=meeting.project_id, choice=Choice.NONE
             ).values_list("user_id", flat=True)
         )
+        # Members only, and not those who take part in their paid job.
         members = set(
-            meeting.project.memberships.filter(role="member", left_at__isnull=True).values_list(
-                "user_id", flat=True
-            )
+            meeting.project.memberships.filter(
+                role="member", left_at__isnull=True, paid_staff=False
+            ).values_list("user_id", flat=True)
         )
         waiting = Attendance.objects.filter(meeting=meeting, claim__isnull=True).order_by("pk")
         for attendance in waiting:
@@ -370,6 +371,11 @@ def claim_make(
     """A member claims time for an activity, an expense, or a meeting they came to."""
     policy = _policy(project)
     _deny(permissions.can_claim(actor, project, policy))
+    if project.memberships.filter(user=actor, left_at__isnull=True, paid_staff=True).exists():
+        raise RuleError(
+            "You take part in this project as part of your paid job, so you do not claim "
+            "involvement payments. Your attendance at meetings is still recorded."
+        )
     description = (description or "").strip()
     if not description:
         raise RuleError("Say what the claim is for, for example 'Bus to the hospital and back'.")

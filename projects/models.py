@@ -324,6 +324,14 @@ class Membership(models.Model):
     declaration_of_interests = models.TextField(
         _("Declaration of interests (optional)"), max_length=2000, blank=True
     )
+    paid_staff = models.BooleanField(
+        _("Takes part as part of their paid job"),
+        default=False,
+        help_text=_(
+            "Staff such as clinicians and managers who take part in their paid time. They "
+            "do not claim involvement payments; their attendance is still recorded."
+        ),
+    )
     joined_at = models.DateTimeField(default=timezone.now)
     left_at = models.DateTimeField(null=True, blank=True)
 

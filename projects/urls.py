@@ -21,6 +21,11 @@ urlpatterns = [
     path("<str:project_id>/people/", views.people, name="people"),
     path("<str:project_id>/people/invite/", views.invite, name="invite"),
     path(
+        "<str:project_id>/people/<str:membership_id>/paid-staff/",
+        views.membership_paid_staff,
+        name="membership_paid_staff",
+    ),
+    path(
         "<str:project_id>/people/<str:membership_id>/remove/",
         views.membership_remove,
         name="membership_remove",

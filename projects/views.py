@@ -250,6 +250,33 @@ def invitation_revoke(
 
 
 @project_page
+@require_POST
+def membership_paid_staff(
+    request: HttpRequest, access: ProjectAccess, membership_id: str
+) -> HttpResponse:
+    """Mark a member as taking part in their paid job, or not (a facilitator's choice)."""
+    _access, membership = selectors.get_membership_for_user(
+        request.user, access.project.pk, membership_id
+    )
+    _require(permissions.can_configure_project(request.user, access.project))
+    paid_staff = request.POST.get("paid_staff") == "yes"
+    try:
+        services.membership_paid_staff_set(
+            actor=request.user, membership=membership, paid_staff=paid_staff
+        )
+    except RuleError as error:
+        _refused(request, error)
+    else:
+        words = (
+            _("%(name)s takes part in their paid job: they do not claim payments.")
+            if paid_staff
+            else _("%(name)s no longer marked as taking part in their paid job.")
+        )
+        messages.success(request, words % {"name": membership.user.display_name})
+    return redirect("projects:people", project_id=access.project.pk)
+
+
+@project_page
 @require_http_methods(["GET", "POST"])
 def membership_remove(
     request: HttpRequest, access: ProjectAccess, membership_id: str

@@ -258,6 +258,9 @@ TABLE: dict[str, tuple[Check, ...]] = {
         post(FACILITATOR, data=lambda scene: {"email": "another@example.org", "role": "observer"}),
     ),
     "projects:membership_remove": (get(FACILITATOR), post(FACILITATOR)),
+    "projects:membership_paid_staff": (
+        post(FACILITATOR, data=lambda scene: {"paid_staff": "yes"}),
+    ),
     "projects:invitation_revoke": (post(FACILITATOR),),
     "projects:stage_create": (get(FACILITATOR),),
     "projects:stage_edit": (get(FACILITATOR),),

@@ -150,6 +150,12 @@ _TYPES = (
         N_("%(someone)s left the project"),
     ),
     EventType(
+        "membership.paid_staff_set",
+        N_("Whether a member takes part in their paid job changed by %(actor)s"),
+        _T,
+        N_("Paid staff marked"),
+    ),
+    EventType(
         "membership.removed",
         N_("%(person)s removed from the project by %(actor)s"),
         _M,

@@ -24,7 +24,7 @@ from projects.services.invitations import (
     invitation_problem,
     invitation_revoke,
 )
-from projects.services.memberships import membership_end
+from projects.services.memberships import membership_end, membership_paid_staff_set
 from projects.services.projects import project_create, project_update
 from projects.services.stages import (
     STAGE_FIELDS,
@@ -44,6 +44,7 @@ __all__ = [
     "invitation_problem",
     "invitation_revoke",
     "membership_end",
+    "membership_paid_staff_set",
     "project_create",
     "project_update",
     "stage_create",

@@ -55,6 +55,34 @@ def _membership_start(
     return membership
 
 
+def membership_paid_staff_set(
+    *, actor: User, membership: Membership, paid_staff: bool
+) -> Membership:
+    """A facilitator marks a member as taking part in their paid job (a clinician, say),
+    or not. Paid staff do not claim involvement payments; their attendance still counts."""
+    _deny_unless(permissions.can_configure_project(actor, membership.project))
+    with transaction.atomic():
+        locked = (
+            Membership.objects.select_for_update()
+            .select_related("project", "user")
+            .get(pk=membership.pk)
+        )
+        if locked.left_at is not None or locked.role != Role.MEMBER:
+            raise RuleError("Only a current member can be marked as taking part in their paid job.")
+        if locked.paid_staff == paid_staff:
+            return locked
+        locked.paid_staff = paid_staff
+        locked.save(update_fields=["paid_staff"])
+        record(
+            action="membership.paid_staff_set",
+            actor=actor,
+            project_id=locked.project_id,
+            target=locked,
+            details={"paid_staff": paid_staff, "person": locked.user.display_name},
+        )
+    return locked
+
+
 def membership_end(*, actor: User, membership: Membership) -> Membership:
     """End a membership: the person leaves (or a facilitator removes them).
 

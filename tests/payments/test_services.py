@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from coproduce.audit.models import AuditEvent
@@ -340,3 +341,49 @@ def test_totals_are_exact_under_concurrent_approvals(project, policy, facilitato
     assert sum((year.approved for year in ledger.years), Decimal("0")) == expected
     assert AuditEvent.objects.filter(action="payments.claim_approved").count() == 7
     assert set(Claim.objects.values_list("status", flat=True)) == {"approved"}
+
+
+def test_a_clinician_taking_part_in_their_paid_job_makes_no_claim_but_is_recorded(
+    client, project, policy, facilitator, past_meeting, carer_member, clinician_member
+) -> None:  # type: ignore[no-untyped-def]
+    from projects import services as project_services
+    from projects.models import Membership
+
+    membership = Membership.objects.get(project=project, user=clinician_member)
+    # The facilitator marks it on the people page.
+    client.force_login(facilitator)
+    page = client.post(
+        reverse(
+            "projects:membership_paid_staff",
+            kwargs={"project_id": project.pk, "membership_id": membership.pk},
+        ),
+        {"paid_staff": "yes"},
+        follow=True,
+    )
+    assert "takes part in their paid job: they do not claim payments" in page.text
+    assert Membership.objects.get(pk=membership.pk).paid_staff
+    assert AuditEvent.objects.filter(action="membership.paid_staff_set").count() == 1
+
+    made = _attend(facilitator, past_meeting, carer_member, clinician_member)
+    assert [claim.claimant for claim in made] == [carer_member]  # the clinician: none
+    assert Attendance.objects.filter(meeting=past_meeting, user=clinician_member).exists()
+    with pytest.raises(RuleError, match="part of your paid job"):
+        services.claim_make(
+            actor=clinician_member,
+            project=project,
+            kind="travel",
+            on=timezone.localdate(),
+            description="Parking",
+            amount="4.00",
+        )
+    # Marked back: their next attendance is paid like anyone's.
+    project_services.membership_paid_staff_set(
+        actor=facilitator, membership=membership, paid_staff=False
+    )
+    assert services.claims_for_attendance(actor=None, meeting=past_meeting)[0].claimant == (
+        clinician_member
+    )
+    with pytest.raises(RightsError):  # a member cannot mark anyone
+        project_services.membership_paid_staff_set(
+            actor=carer_member, membership=membership, paid_staff=True
+        )

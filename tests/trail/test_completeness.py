@@ -414,6 +414,16 @@ WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
         {"stage.closed"},
     ),
     "projects.services.membership_end": (_membership_end, {"membership.left"}),
+    "projects.services.membership_paid_staff_set": (
+        lambda c: (
+            lambda m=Membership.objects.get(project=c.project, user=c.member): (
+                services.membership_paid_staff_set(
+                    actor=c.facilitator, membership=m, paid_staff=True
+                )
+            )
+        ),
+        {"membership.paid_staff_set"},
+    ),
     "projects.services.invitation_create": (_invitation_create, {"invitation.sent"}),
     "projects.services.invitation_revoke": (_invitation_revoke, {"invitation.revoked"}),
     "projects.services.invitation_accept": (
