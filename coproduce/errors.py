@@ -19,4 +19,9 @@ class RightsError(PermissionDenied):
 
 
 class RuleError(Exception):
-    """A rule refused the change now; the message is for the person."""
+    """A rule refused the change now; the message is for the person. `field` names the form
+    field it belongs to, when there is one, so a page shows it beside what was typed."""
+
+    def __init__(self, message: object = "", *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field

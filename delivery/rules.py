@@ -15,15 +15,6 @@ from participants.models import User
 from projects.models import Membership, Project
 
 
-class DeliveryRuleError(RuleError):
-    """A rule refused the change; `field` names the form field the message belongs to, so a
-    page shows it beside what the person typed."""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
-
 def deny(allowed: bool) -> None:
     if not allowed:
         raise RightsError("You cannot do this here.")
@@ -36,7 +27,7 @@ def today() -> date:
 
 def not_in_the_past(day: date, *, field: str) -> None:
     if day < today():
-        raise DeliveryRuleError(
+        raise RuleError(
             "Choose today or a date in the future. The date you chose has already passed.",
             field=field,
         )

@@ -27,7 +27,6 @@ from delivery.forms import (
     ResponseForm,
 )
 from delivery.models import PublicReport
-from delivery.rules import DeliveryRuleError
 from projects.access import project_page
 from projects.selectors import ProjectAccess
 
@@ -37,7 +36,7 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied
 
 
-def _refused(form: forms.Form, error: DeliveryRuleError) -> None:
+def _refused(form: forms.Form, error: RuleError) -> None:
     """Show the rule's message beside its field (or above the form), keeping the input."""
     field = error.field if error.field in form.fields else None
     form.add_error(field, str(error))
@@ -79,7 +78,7 @@ def recommendation(
                 services.recommendation_comment_create(
                     actor=user, recommendation=found, body=form.cleaned_data["body"]
                 )
-            except DeliveryRuleError as error:
+            except RuleError as error:
                 _refused(form, error)
             else:
                 messages.success(request, _("Your comment has been added."))
@@ -117,7 +116,7 @@ def respond(request: HttpRequest, access: ProjectAccess, recommendation_id: str)
     if request.method == "POST" and form.is_valid():
         try:
             services.response_write(actor=user, recommendation=found, **form.cleaned_data)
-        except DeliveryRuleError as error:
+        except RuleError as error:
             _refused(form, error)
         else:
             messages.success(request, _("Your response is published. The group has been told."))
@@ -143,7 +142,7 @@ def response_due(
             services.response_due_set(
                 actor=user, recommendation=found, due_on=form.cleaned_data["response_due_on"]
             )
-        except DeliveryRuleError as error:
+        except RuleError as error:
             _refused(form, error)
         else:
             messages.success(request, _("The date the response is due has been saved."))
@@ -167,7 +166,7 @@ def action_create(
     if request.method == "POST" and form.is_valid():
         try:
             action = services.action_propose(actor=user, recommendation=found, **form.cleaned_data)
-        except DeliveryRuleError as error:
+        except RuleError as error:
             _refused(form, error)
         else:
             if action.confirmed:
@@ -204,7 +203,7 @@ def action(request: HttpRequest, access: ProjectAccess, action_id: str) -> HttpR
                 services.action_comment_create(
                     actor=user, action=found, body=form.cleaned_data["body"]
                 )
-            except DeliveryRuleError as error:
+            except RuleError as error:
                 _refused(form, error)
             else:
                 messages.success(request, _("Your comment has been added."))
@@ -232,7 +231,7 @@ def action_confirm(request: HttpRequest, access: ProjectAccess, action_id: str) 
     _require(permissions.can_confirm_action(user, project, found))
     try:
         services.action_confirm(actor=user, action=found)
-    except DeliveryRuleError as error:
+    except RuleError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, _("The action is confirmed. Its owner has been told."))
@@ -251,7 +250,7 @@ def action_status(request: HttpRequest, access: ProjectAccess, action_id: str) -
     if request.method == "POST" and form.is_valid():
         try:
             services.action_status_change(actor=user, action=found, **form.cleaned_data)
-        except DeliveryRuleError as error:
+        except RuleError as error:
             _refused(form, error)
         else:
             messages.success(request, _("The action's status has been saved."))
@@ -271,7 +270,7 @@ def action_update(request: HttpRequest, access: ProjectAccess, action_id: str) -
     if request.method == "POST" and form.is_valid():
         try:
             services.action_update_post(actor=user, action=found, **form.cleaned_data)
-        except DeliveryRuleError as error:
+        except RuleError as error:
             _refused(form, error)
         else:
             messages.success(request, _("Your update has been posted."))

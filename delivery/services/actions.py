@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from coproduce.audit.record import record
+from coproduce.errors import RuleError
 from delivery import notify as delivery_notify
 from delivery import permissions
 from delivery.models import (
@@ -20,7 +21,7 @@ from delivery.models import (
     DeliveryComment,
     Recommendation,
 )
-from delivery.rules import DeliveryRuleError, deny, not_in_the_past, takes_part
+from delivery.rules import deny, not_in_the_past, takes_part
 from participants.models import User
 
 
@@ -39,7 +40,7 @@ def _locked(action: Action) -> Action:
 def _required(text: str, field: str, message: str) -> str:
     text = text.strip()
     if not text:
-        raise DeliveryRuleError(message, field=field)
+        raise RuleError(message, field=field)
     return text
 
 
@@ -59,7 +60,7 @@ def action_propose(
     title = _required(title, "title", "Say what will be done.")
     done_looks_like = _required(done_looks_like, "done_looks_like", 'Say what "done" looks like.')
     if not takes_part(project, owner):
-        raise DeliveryRuleError(
+        raise RuleError(
             "Choose someone who takes part in this project: a member, a facilitator or a sponsor.",
             field="owner",
         )
@@ -101,7 +102,7 @@ def action_confirm(*, actor: User, action: Action) -> Action:
         if locked.confirmed:
             return locked
         if not takes_part(project, locked.owner):
-            raise DeliveryRuleError(
+            raise RuleError(
                 "The person who would own this action no longer takes part in the project.",
                 field="owner",
             )
@@ -125,9 +126,7 @@ def action_status_change(*, actor: User, action: Action, status: str, reason: st
     status = ActionStatus(status)
     reason = reason.strip()
     if status == ActionStatus.DROPPED and not reason:
-        raise DeliveryRuleError(
-            "Say why the action is dropped, so the group knows.", field="reason"
-        )
+        raise RuleError("Say why the action is dropped, so the group knows.", field="reason")
     with transaction.atomic():
         locked = _locked(action)
         before = ActionStatus(locked.status)
@@ -137,7 +136,7 @@ def action_status_change(*, actor: User, action: Action, status: str, reason: st
             steps = ", ".join(
                 str(ActionStatus(step).label).lower() for step in STATUS_STEPS[before]
             )
-            raise DeliveryRuleError(
+            raise RuleError(
                 f'An action that is "{str(before.label).lower()}" moves one step at a time. '
                 f"From here it can be: {steps}.",
                 field="status",
@@ -162,7 +161,7 @@ def _evidence_link_checked(url: str) -> str:
         return ""
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise DeliveryRuleError(
+        raise RuleError(
             "Enter a web address that starts with https:// or http://, or leave it empty.",
             field="evidence_url",
         )

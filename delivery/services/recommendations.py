@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from coproduce.audit.record import record
 from coproduce.audit.record import record as audit_record  # where `record` is an argument
+from coproduce.errors import RuleError
 from decisions.models import DecisionRecord, Proposal
 from delivery import notify as delivery_notify
 from delivery import permissions
@@ -21,7 +22,7 @@ from delivery.models import (
     Recommendation,
     Response,
 )
-from delivery.rules import DeliveryRuleError, adopted_options, deny, not_in_the_past
+from delivery.rules import adopted_options, deny, not_in_the_past
 from participants.models import User
 from projects.models import Stage
 
@@ -129,13 +130,13 @@ def response_write(
     answer = Answer(answer)
     reasons, next_steps = reasons.strip(), next_steps.strip()
     if answer != Answer.ACCEPTED and not reasons:
-        raise DeliveryRuleError(
+        raise RuleError(
             "Give the reasons for your response, so the group knows why. Reasons are "
             "needed for every answer except accepted.",
             field="reasons",
         )
     if not next_steps:
-        raise DeliveryRuleError("Say what will happen next.", field="next_steps")
+        raise RuleError("Say what will happen next.", field="next_steps")
     with transaction.atomic():
         locked = _locked(recommendation)
         latest = locked.responses.aggregate(latest=Max("version"))["latest"] or 0
@@ -170,7 +171,7 @@ def recommendation_comment_create(
     current = recommendation.responses.order_by("-version").first()
     deny(permissions.can_comment_on_recommendation(actor, recommendation.project, current))
     if not body.strip():
-        raise DeliveryRuleError("Write your comment.", field="body")
+        raise RuleError("Write your comment.", field="body")
     with transaction.atomic():
         comment = DeliveryComment.objects.create(
             recommendation=recommendation, author=actor, body=body.strip()

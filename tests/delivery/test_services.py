@@ -11,11 +11,10 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from coproduce.audit.models import AuditEvent
-from coproduce.errors import RightsError
+from coproduce.errors import RightsError, RuleError
 from decisions.models import DecisionRecord
 from delivery import services
 from delivery.models import Action, Recommendation, Response
-from delivery.rules import DeliveryRuleError
 from participants.models import User
 from participants.notifications.models import Notification
 from projects.models import Project
@@ -26,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _field_error(call, field: str) -> str:  # type: ignore[no-untyped-def]
-    with pytest.raises(DeliveryRuleError) as caught:
+    with pytest.raises(RuleError) as caught:
         call()
     assert caught.value.field == field
     return str(caught.value)
