@@ -81,3 +81,13 @@ def parse_bounded_int(value: object, *, minimum: int, maximum: int) -> int | Non
 MAX_BIGINT = 2**63 - 1
 # The highest page number a list offers to read (far beyond any real list).
 MAX_PAGE = 1_000_000
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: str) -> str:
+    """A CSV cell a spreadsheet shows as text: one that starts like a formula (a name such
+    as "=HYPERLINK(…)") gets a leading quote. The one rule for every CSV the portal writes."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value

@@ -167,7 +167,11 @@ class BallotForm(forms.Form):
                     error_messages={"required": _("Choose an answer for this proposal.")},
                 )
                 self.fields[f"reason-{key}"] = forms.CharField(
-                    label=_("If you block, say why (others see the reason, not your name)"),
+                    # Named for its option: a screen reader lists the fields by label.
+                    label=_(
+                        "If you block “%(title)s”, say why (others see the reason, not your name)"
+                    )
+                    % {"title": option.title},
                     max_length=500,
                     required=False,
                     widget=forms.Textarea(attrs={"rows": 2}),
@@ -188,7 +192,8 @@ class BallotForm(forms.Form):
                     error_messages={"required": _("Choose what happened to this recommendation.")},
                 )
                 self.fields[f"comment-{key}"] = forms.CharField(
-                    label=_("Comment (optional: others see it, never your name)"),
+                    label=_("Comment on “%(title)s” (optional: others see it, never your name)")
+                    % {"title": option.title},
                     max_length=500,
                     required=False,
                     widget=forms.Textarea(attrs={"rows": 2}),

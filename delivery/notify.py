@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from delivery.models import Action, Recommendation, Response
+from delivery.models import OPEN_STATUSES, Action, Recommendation, Response
 from participants.models import User
 from participants.notifications.models import Kind
 from participants.notifications.services import notify
@@ -192,7 +192,7 @@ def action_reminders_send(*, today: date) -> int:
     due = (
         Action.objects.filter(
             confirmed_at__isnull=False,
-            status__in=["planned", "in_progress", "stuck"],
+            status__in=OPEN_STATUSES,
             recommendation__project__status=Project.Status.ACTIVE,
             due_on__lte=today + timedelta(days=ACTION_REMINDER_DAYS),
         )

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from decisions.models import SMALLEST_GROUP_FLOOR, Proposal
 from delivery.models import (
@@ -55,7 +56,7 @@ def delivery_summary(project: Project, today: date) -> DeliverySummary:
         overdue=Count("pk", filter=_open_overdue(today)),
     )
     recommendations = Recommendation.objects.filter(project=project).aggregate(
-        total=Count("pk"),
+        total=Count("pk", distinct=True),  # the join with responses repeats each one
         overdue=Count(
             "pk", filter=Q(responses__isnull=True, response_due_on__lt=today), distinct=True
         ),
@@ -154,10 +155,6 @@ def get_action(project: Project, action_id: object, today: date) -> Action:
     found.recommendation.project = project
     found.overdue = found.overdue_on(today)
     return found
-
-
-def current_response(recommendation: Recommendation) -> Response | None:
-    return recommendation.responses.order_by("-version").first()
 
 
 def possible_owners(project: Project) -> list[User]:
@@ -276,7 +273,10 @@ def report_items(project: Project, *, with_people: bool = True) -> list[ReportIt
         reviews[option.recommendation_id] = option  # the latest review stage wins
     ideas = _first_ideas(rows)
     items = []
+    today = timezone.localdate()
     for row in rows:
+        for action in row.action_list:
+            action.overdue = action.overdue_on(today)  # the status tag says "Overdue"
         row.project = project
         item = ReportItem(
             recommendation=row,

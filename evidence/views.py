@@ -21,7 +21,8 @@ from evidence import figures, permissions, selectors, services
 from evidence.forms import PulseForm, PulseStatementsForm, ReflectionForm
 from evidence.models import Rung
 from projects import permissions as project_permissions
-from projects.access import StageContext, project_page, stage_page
+from projects.access import StageContext, project_page, stage_page, two_factor_gate
+from projects.models import Role
 from projects.selectors import ProjectAccess
 
 
@@ -263,10 +264,19 @@ def report_pdf(request: HttpRequest, access: ProjectAccess, report_id: str) -> H
 @login_required
 @require_http_methods(["GET"])
 def organisation(request: HttpRequest) -> HttpResponse:
-    """The projects the person oversees, each at a glance, with links to their reports."""
+    """The projects the person oversees, each at a glance, with links to their reports.
+    Like every observer's and sponsor's page, only in a sign-in that used two factors, and
+    only projects whose pages they may see."""
+    projects = selectors.observed_projects(request.user)
+    if projects:
+        refused = two_factor_gate(request, Role.OBSERVER, come_back_to=request.path)
+        if refused is not None:
+            return refused
     rows = []
     today = timezone.localdate()
-    for project in selectors.observed_projects(request.user):
+    for project in projects:
+        if not project_permissions.can_view_project(request.user, project):
+            continue
         stages = list(project.stages.all())
         current = next(
             (s for s in stages if s.state in (s.State.OPEN, s.State.VOTING)),

@@ -13,6 +13,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from meetings.models import Meeting
 from participants.models import User
+from projects import permissions as project_permissions
 from projects.models import Project, ProjectRight
 from projects.permissions import has_right, is_active
 
@@ -47,6 +48,12 @@ def can_reply(user: Person, meeting: Meeting) -> bool:
 
 def can_see_needs(user: Person, project: Project) -> bool:
     return has_right(user, project, ProjectRight.CONFIGURE)
+
+
+def can_see_attendance(user: Person, project: Project) -> bool:
+    """Who replied and who came: those who run or oversee the project (facilitators,
+    observers, sponsors), as they see who is in it; never other members."""
+    return project_permissions.can_see_member_list(user, project)
 
 
 def can_record_attendance(user: Person, meeting: Meeting) -> bool:

@@ -222,13 +222,19 @@ def attendance_record(
             raise RuleError("Attendance can be recorded once the meeting has started.")
         in_project = set(
             Membership.objects.filter(
-                project_id=locked.project_id, user_id__in=list(present), left_at__isnull=True
+                project_id=locked.project_id, left_at__isnull=True
             ).values_list("user_id", flat=True)
         )
         if set(present) - in_project:
             raise RuleError("Only people in the project can be recorded as there.")
         existing = {row.user_id: row for row in locked.attendances.select_for_update()}
-        gone = [row for user_id, row in existing.items() if user_id not in present]
+        # The list shows the people in the project now: someone who came and has since
+        # left is not on it, and keeps their attendance (and any claim it made).
+        gone = [
+            row
+            for user_id, row in existing.items()
+            if user_id not in present and user_id in in_project
+        ]
         try:
             with transaction.atomic():
                 for row in gone:

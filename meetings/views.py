@@ -120,7 +120,7 @@ def meeting_detail(request: HttpRequest, access: ProjectAccess, meeting_id: str)
             messages.success(request, _("Thank you. Your reply is saved."))
             return redirect(meeting)
     can_see_needs = permissions.can_see_needs(user, project)
-    is_staff = can_see_needs or access.role == "observer"
+    is_staff = permissions.can_see_attendance(user, project)
     context = {
         "project": project,
         "meeting": meeting,
@@ -223,7 +223,7 @@ def minutes_comment(request: HttpRequest, access: ProjectAccess, meeting_id: str
     form = MinutesCommentForm(request.POST)
     if form.is_valid():
         services.minutes_comment(actor=user, meeting=meeting, body=form.cleaned_data["body"])
-        messages.success(request, _("Your comment is sent to the facilitators."))
+        messages.success(request, _("Your comment is added. Everyone in the project can read it."))
         return redirect("meetings:minutes", project_id=access.project.pk, meeting_id=meeting.pk)
     return render(
         request,

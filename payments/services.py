@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from coproduce.audit.record import record
 from coproduce.errors import RightsError, RuleError
+from coproduce.text import spreadsheet_text
 from meetings import services as meeting_services
 from meetings.models import Attendance, Meeting
 from participants.models import User
@@ -36,7 +37,7 @@ from payments.models import (
     tax_year_of,
 )
 from payments.selectors import ledger
-from projects.models import Project, ProjectRight
+from projects.models import Project, ProjectRight, Role
 from projects.permissions import has_right
 
 __all__ = [
@@ -269,22 +270,32 @@ def _meeting_activity(policy: PaymentPolicy) -> Activity | None:
     return policy.activities.filter(kind=Activity.Kind.MEETING).order_by("name", "pk").first()
 
 
-def _attendance_claim(
-    attendance: Attendance, meeting: Meeting, policy: PaymentPolicy
-) -> Claim | RuleError:
-    """The claim an attendance earns, unsaved, or why it earns none."""
+def _meeting_terms(meeting: Meeting, policy: PaymentPolicy) -> tuple[Activity, Rate] | RuleError:
+    """The activity and the rate a meeting's attendance is paid at, or why it is not paid:
+    the same for everyone who came, so read once per meeting."""
     day = meeting_day(meeting)
     if not policy.covers(day):
         return RuleError("That meeting's date is outside the payment policy.")
     activity = _meeting_activity(policy)
     rate = rate_in_force(activity, day) if activity is not None else None
-    if rate is None:
+    if activity is None or rate is None:
         return RuleError("The payment policy has no rate for meetings on that day.")
+    return activity, rate
+
+
+def _attendance_claim(
+    attendance: Attendance, meeting: Meeting, terms: tuple[Activity, Rate]
+) -> Claim:
+    """The claim an attendance earns, unsaved. Paid by the hour, the amount comes from the
+    meeting's exact length (the hours shown are rounded to two places; the money is not
+    worked out from the rounded hours)."""
+    activity, rate = terms
     if activity.unit == Activity.Unit.HOUR:
         seconds = Decimal(int((meeting.ends_at - meeting.starts_at).total_seconds()))
         quantity = (seconds / Decimal(3600)).quantize(PENNY, rounding=ROUND_HALF_UP)
+        exact = rate.amount * seconds / Decimal(3600)
     else:
-        quantity = Decimal("1.00")
+        quantity, exact = Decimal("1.00"), rate.amount
     return Claim(
         project_id=meeting.project_id,
         claimant_id=attendance.user_id,
@@ -293,8 +304,8 @@ def _attendance_claim(
         activity=activity,
         rate=rate,
         quantity=quantity,
-        amount=(rate.amount * quantity).quantize(PENNY, rounding=ROUND_HALF_UP),
-        on=day,
+        amount=exact.quantize(PENNY, rounding=ROUND_HALF_UP),
+        on=meeting_day(meeting),
         description=meeting.title[:300],
     )
 
@@ -321,16 +332,17 @@ def claims_for_attendance(*, actor: User | None, meeting: Meeting) -> list[Claim
         # Members only, and not those who take part in their paid job.
         members = set(
             meeting.project.memberships.filter(
-                role="member", left_at__isnull=True, paid_staff=False
+                role=Role.MEMBER, left_at__isnull=True, paid_staff=False
             ).values_list("user_id", flat=True)
         )
+        terms = _meeting_terms(meeting, policy)
+        if isinstance(terms, RuleError):
+            return []
         waiting = Attendance.objects.filter(meeting=meeting, claim__isnull=True).order_by("pk")
         for attendance in waiting:
             if attendance.user_id in declined or attendance.user_id not in members:
                 continue
-            claim = _attendance_claim(attendance, meeting, policy)
-            if isinstance(claim, RuleError):
-                continue
+            claim = _attendance_claim(attendance, meeting, terms)
             try:
                 with transaction.atomic():
                     claim.save(force_insert=True)
@@ -407,9 +419,10 @@ def claim_make(
                 )
             if Claim.objects.filter(attendance=attendance).exists():
                 raise RuleError("You have already claimed for that meeting.")
-            claim = _attendance_claim(attendance, meeting, policy)
-            if isinstance(claim, RuleError):
-                raise claim
+            terms = _meeting_terms(meeting, policy)
+            if isinstance(terms, RuleError):
+                raise terms
+            claim = _attendance_claim(attendance, meeting, terms)
             claim.description = description[:300]
         elif kind == Claim.Kind.TIME:
             if activity is None or activity.policy_id != policy.pk:
@@ -505,13 +518,10 @@ def claim_query(*, actor: User, project: Project, claim: Claim, reason: str) -> 
 
 # --- Files ------------------------------------------------------------------------------
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
 
 def safe_cell(value: object) -> str:
     """A CSV cell a spreadsheet shows as text: one starting like a formula gets a quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return spreadsheet_text("" if value is None else str(value))
 
 
 def _csv(rows: list[list[object]]) -> str:

@@ -33,6 +33,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_noop as N_
 
 from coproduce.audit.models import AuditEvent
+from coproduce.text import spreadsheet_text
 from projects.models import Project, Stage
 from trail.describe import (
     REMOVED_STAGE,
@@ -73,9 +74,6 @@ CONTENT_TYPES = {
     AuditExport.Format.JSONL: "application/jsonl; charset=utf-8",
 }
 EXTENSIONS = {AuditExport.Format.CSV: "csv", AuditExport.Format.JSONL: "jsonl"}
-# A spreadsheet runs a cell that starts with one of these as a formula: a display name
-# like "=HYPERLINK(…)" must stay text. (The JSON Lines file keeps values exactly.)
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _NEEDS_QUOTES = re.compile(r'[",\r\n]').search
 _QUOTE_OR_LINE_BREAK = re.compile(r'["\r\n]').search
 _json_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
@@ -120,10 +118,9 @@ def _csv_field(value: str) -> str:
 
 
 def _text_cell(value: str) -> str:
-    """A cell of free text: kept as text by spreadsheets, quoted when it has to be."""
-    if value.startswith(_FORMULA_STARTS):
-        value = "'" + value
-    return _csv_field(value)
+    """A cell of free text: kept as text by spreadsheets (the JSON Lines file keeps values
+    exactly), quoted when it has to be."""
+    return _csv_field(spreadsheet_text(value))
 
 
 class _Row:

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from coproduce.audit.models import AuditEvent
 from coproduce.audit.record import record
+from coproduce.text import spreadsheet_text
 from decisions.models import Ballot, Comment, Participation, Proposal
 from decisions.rules import voting_rules_for
 from decisions.services import voter_key
@@ -411,9 +412,8 @@ def _csv_cell(value: Any) -> str:
         return ""
     if isinstance(value, (dict, list)):
         value = json.dumps(value, sort_keys=True)
-    text = str(value)
     # A spreadsheet must not run what a person typed as a formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return spreadsheet_text(str(value))
 
 
 def _csv(table: Table) -> str:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from coproduce.audit.record import record
 from coproduce.audit.record import record as audit_record  # where `record` is an argument
 from coproduce.errors import RuleError
-from decisions.models import DecisionRecord, Proposal
+from decisions.models import DecisionRecord, Proposal, VotingMethod
 from delivery import notify as delivery_notify
 from delivery import permissions
 from delivery.models import (
@@ -72,12 +72,22 @@ def recommendations_from_decision(*, record: DecisionRecord) -> list[Recommendat
     return made
 
 
+SWEEP_DAYS = 7
+
+
 def recommendations_sweep() -> int:
-    """Make the recommendations of any decision that has none yet (a receiver that failed);
-    return how many decisions gained some. Idempotent."""
+    """Make the recommendations of any recent decision that has none yet (a receiver that
+    failed); return how many decisions gained some. Idempotent. Reviews (verdicts) and
+    votes nobody voted in never make any, so only the last week is looked at: the work does
+    not grow with every decision ever made."""
     made = 0
-    waiting = DecisionRecord.objects.filter(recommendations__isnull=True).values_list(
-        "pk", flat=True
+    waiting = (
+        DecisionRecord.objects.filter(
+            recommendations__isnull=True,
+            created_at__gte=timezone.now() - timedelta(days=SWEEP_DAYS),
+        )
+        .exclude(voting_method=VotingMethod.VERDICT)
+        .values_list("pk", flat=True)
     )
     for record_id in list(waiting):
         if recommendations_from_decision(record=DecisionRecord.objects.get(pk=record_id)):

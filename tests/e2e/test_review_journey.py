@@ -37,7 +37,7 @@ def _give_verdict(page: Page, base: str, stage: Stage, title: str, steps_down: i
     if steps_down == 2:
         type_into(
             page,
-            page.get_by_label("Comment (optional: others see it, never your name)"),
+            page.get_by_label(f"Comment on “{title}” (optional: others see it, never your name)"),
             "The rota still has one nurse most nights.",
         )
     press(page, page.get_by_role("button", name="Cast my vote"))

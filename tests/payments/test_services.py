@@ -387,3 +387,29 @@ def test_a_clinician_taking_part_in_their_paid_job_makes_no_claim_but_is_recorde
         project_services.membership_paid_staff_set(
             actor=carer_member, membership=membership, paid_staff=True
         )
+
+
+def test_a_short_meeting_is_paid_for_its_exact_length_not_its_rounded_hours(
+    project, policy, facilitator, carer_member
+) -> None:  # type: ignore[no-untyped-def]
+    # 20 minutes at £27.50 an hour is £9.1666…: £9.17, not 0.33 hours times £27.50 = £9.08.
+    short = schedule(project, facilitator, days=-2, hours=1 / 3)
+    (claim,) = _attend(facilitator, short, carer_member)
+    assert claim.quantity == Decimal("0.33")
+    assert claim.amount == Decimal("9.17")
+
+
+def test_saving_attendance_keeps_the_record_of_someone_who_has_left_since(
+    project, policy, facilitator, past_meeting, carer_member, lived_experience_member
+) -> None:  # type: ignore[no-untyped-def]
+    from projects import services as project_services
+    from projects.models import Membership
+
+    _attend(facilitator, past_meeting, carer_member, lived_experience_member)
+    project_services.membership_end(
+        actor=carer_member, membership=Membership.objects.get(project=project, user=carer_member)
+    )
+    # The list now shows only people in the project; saving it keeps the carer's row.
+    _attend(facilitator, past_meeting, lived_experience_member)
+    assert Attendance.objects.filter(meeting=past_meeting, user=carer_member).exists()
+    assert Claim.objects.filter(claimant=carer_member).count() == 1
