@@ -469,7 +469,7 @@ def pulse_result(
     groups = [
         PulseGroup(
             name,
-            PEOPLE.get(name, name),
+            PEOPLE.get(name, POOL_LABEL if name == POOL else name),
             people[name],
             means_of([s for c, s, _r in answers if c == name]),
         )

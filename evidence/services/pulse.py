@@ -16,7 +16,8 @@ from django.utils.translation import gettext
 from coproduce.audit.record import record
 from coproduce.errors import RightsError, RuleError
 from coproduce.text import one_line
-from evidence import permissions
+from decisions.models import SMALLEST_GROUP_FLOOR
+from evidence import figures, permissions
 from evidence.models import (
     DEFAULT_STATEMENTS,
     MAX_STATEMENTS,
@@ -180,11 +181,18 @@ def pulse_close(*, actor: User | None, pulse: Pulse) -> Pulse:
         answers = list(PulseAnswer.objects.filter(pulse=locked))
         PulseAnswer.objects.filter(pulse=locked).delete()
         random.SystemRandom().shuffle(answers)
+        # A group with too few answers would name them (who answered is known, and so is
+        # each person's group): it is stored as "other groups together", exactly as the
+        # results pool it, so the sealed rows say no more than the page does.
+        counts: dict[str, int] = {}
+        for answer in answers:
+            counts[answer.constituency] = counts.get(answer.constituency, 0) + 1
+        alone, _pool, _withheld = figures.grouping(counts, SMALLEST_GROUP_FLOOR)
         PulseAnswer.objects.bulk_create(
             PulseAnswer(
                 id=uuid.uuid4(),
                 pulse=locked,
-                constituency=answer.constituency,
+                constituency=answer.constituency if answer.constituency in alone else figures.POOL,
                 scores=answer.scores,
                 rung=answer.rung,
                 sealed=True,

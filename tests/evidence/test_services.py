@@ -287,3 +287,18 @@ def test_your_data_holds_named_reflections_and_pulses_answered_never_what(
     pulses = json.loads(archive.read("pulses_answered.json"))
     assert [row["stage"] for row in pulses] == [scene.first.title]
     assert "Secret one" not in str(archive.read("trail_entries.json"))
+
+
+def test_a_group_with_a_lone_answer_is_sealed_as_other_groups(scene: Scene) -> None:
+    """Who answered is known, and so is each person's group: a sealed row keeping the
+    group of its only answerer would name them. It is stored pooled, as the page shows it."""
+    answering = [*scene.members["lived_experience"][:3], scene.members["carer"][0]]
+    for person in answering:
+        services.pulse_answer(actor=person, pulse=_pulse(scene), scores=[4, 4, 4, 4])
+    services.pulse_close(actor=scene.facilitator, pulse=_pulse(scene))
+    stored = set(
+        PulseAnswer.objects.filter(pulse=_pulse(scene)).values_list("constituency", flat=True)
+    )
+    assert "carer" not in stored
+    # The lone carer's group joins the smallest shown group, as on the results page.
+    assert stored == {"other_groups"}
