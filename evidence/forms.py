@@ -39,7 +39,10 @@ class ReflectionForm(PlainTextFormMixin, forms.Form):
         widget=forms.RadioSelect,
         choices=[
             ("named", _("With my display name")),
-            ("anonymous", _("Anonymously: nobody, facilitators included, can see it is mine")),
+            (
+                "anonymous",
+                _("Anonymously: nobody using the portal, facilitators too, can see it is mine"),
+            ),
         ],
         initial="named",
         error_messages={"required": _("Choose how your answer should appear.")},
