@@ -8,6 +8,7 @@ project's pages only in a sign-in that used two factors (`two_factor_gate`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -16,12 +17,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.decorators import login_required
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from coproduce import rows
 from participants.two_factor import session_used_two_factors
 from projects import permissions, selectors
 from projects.models import Membership, Project, Stage
@@ -57,26 +60,86 @@ def stage_context(
 ) -> StageContext:
     """Load project, membership, rights and stage for the signed-in person, or 404.
 
-    Two queries: the stage with its project and the person's rights (and whatever
-    `select_related` names: an app's one-to-one beside the stage), then the membership.
+    One statement (`_stage_sql`): the stage with its project, whatever `select_related`
+    names (an app's one-to-one beside the stage), the person's current membership and
+    their rights.
     """
     user = request.user
-    stage = (
-        Stage.objects.select_related("project", *select_related)
-        .filter(project_id=selectors.parse_uuid(project_id), pk=selectors.parse_uuid(stage_id))
-        .annotate(person_rights=permissions.project_rights_expression(user, "project_id"))
-        .first()
-    )
-    if stage is None:
+    params = {
+        "stage": selectors.parse_uuid(stage_id),
+        "project": selectors.parse_uuid(project_id),
+        "user": user.pk,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_stage_sql(select_related), params)
+        row = cursor.fetchone()
+    if row is None:
         raise Http404
-    project = stage.project
-    rights = permissions.remember_project_rights(user, project, stage.person_rights)
+    parts = _stage_parts(select_related)
+    loaded = []
+    start = 0
+    for cols in parts:
+        loaded.append(rows.instance(cols, row, start))
+        start += len(cols)
+    stage, project, *extras, membership = loaded
+    _STAGE_PROJECT.set_cached_value(stage, project)
+    for name, extra in zip(select_related, extras, strict=True):
+        relation = Stage._meta.get_field(name)
+        relation.set_cached_value(stage, extra)
+        if extra is not None and relation.auto_created:
+            relation.field.set_cached_value(extra, stage)
+    rights = permissions.remember_project_rights(user, project, row[start])
     if not permissions.can_view_project(user, project):
         raise Http404
-    membership = Membership.objects.filter(project=project, user=user, left_at__isnull=True).first()
     if membership is not None:
-        membership.project = project
+        selectors.MEMBERSHIP_PROJECT.set_cached_value(membership, project)
     return StageContext(project=project, membership=membership, rights=rights, stage=stage)
+
+
+_STAGE_PROJECT = Stage._meta.get_field("project")
+
+
+@functools.cache
+def _stage_parts(select_related: tuple[str, ...]) -> tuple[rows.Columns, ...]:
+    extras = tuple(
+        rows.columns(Stage._meta.get_field(name).related_model, f"extra_{index}")
+        for index, name in enumerate(select_related)
+    )
+    return (
+        rows.columns(Stage, "stage"),
+        rows.columns(Project, "project"),
+        *extras,
+        rows.columns(Membership, "membership"),
+    )
+
+
+@functools.cache
+def _stage_sql(select_related: tuple[str, ...]) -> str:
+    """The stage, its project, the `select_related` one-to-ones, the person's current
+    membership (if any) and their rights, in one statement written once per process."""
+    quote = connection.ops.quote_name
+    joins = []
+    for index, name in enumerate(select_related):
+        relation = Stage._meta.get_field(name)
+        table = quote(relation.related_model._meta.db_table)
+        alias = f"extra_{index}"
+        if relation.auto_created:  # the other model's one-to-one to the stage
+            condition = f'{alias}.{quote(relation.field.column)} = "stage"."id"'
+        else:  # the stage's own foreign key
+            target = quote(relation.related_model._meta.pk.column)
+            condition = f'{alias}.{target} = "stage".{quote(relation.column)}'
+        joins.append(f'LEFT JOIN {table} AS "{alias}" ON {condition}')
+    select = ", ".join(cols.sql for cols in _stage_parts(select_related))
+    rights = permissions.rights_sql('"stage"."project_id"', '"membership"."role"')
+    return (
+        f"SELECT {select}, {rights}"  # noqa: S608 (names from the models only)
+        f' FROM {quote(Stage._meta.db_table)} AS "stage"'
+        f' JOIN {quote(Project._meta.db_table)} AS "project"'
+        ' ON "project"."id" = "stage"."project_id"'
+        f" {' '.join(joins)}"
+        f""" {selectors.membership_join('"stage"."project_id"')}"""
+        ' WHERE "stage"."id" = %(stage)s AND "stage"."project_id" = %(project)s'
+    )
 
 
 def two_factor_gate(

@@ -12,13 +12,18 @@ commenting and voting in a stage live in `decisions.permissions`.
 from __future__ import annotations
 
 from allauth.mfa.utils import is_mfa_enabled
-from django.contrib.auth.models import AnonymousUser
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import OuterRef, Value
-from django.db.models.expressions import Expression
+from django.contrib.auth.models import AnonymousUser, Permission
+from django.db import connection
 
 from participants.models import User
-from projects.models import Membership, Project, ProjectGroupObjectPermission, ProjectRight, Role
+from projects.models import (
+    Membership,
+    Project,
+    ProjectGroupObjectPermission,
+    ProjectRight,
+    ProjectRoleGroup,
+    Role,
+)
 
 _CACHE_ATTRIBUTE = "_project_rights_cache"
 
@@ -27,51 +32,52 @@ def project_rights(user: User | AnonymousUser, project: Project) -> frozenset[st
     """Return the codenames the person holds on the project (one query, cached per user).
 
     Those of the role group of their current membership, if they are in that group.
+    Pages read them with the project (`projects.access`), from the same `rights_sql`.
     """
     if not user.is_authenticated or not user.is_active:
         return frozenset()
     cache: dict[object, frozenset[str]] = user.__dict__.setdefault(_CACHE_ATTRIBUTE, {})
     if project.pk not in cache:
-        codenames = ProjectGroupObjectPermission.objects.filter(
-            content_object=project,
-            group__user=user,
-            group__project_role__project=project,
-            group__project_role__role__in=_current_roles(user),
-        ).values_list("permission__codename", flat=True)
-        cache[project.pk] = frozenset(codenames)
+        role = (
+            f"(SELECT role FROM {connection.ops.quote_name(Membership._meta.db_table)}"  # noqa: S608
+            " WHERE project_id = %(project)s AND user_id = %(user)s AND left_at IS NULL)"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {rights_sql('%(project)s', role)}",
+                {"project": project.pk, "user": user.pk},
+            )
+            cache[project.pk] = frozenset(cursor.fetchone()[0])
     return cache[project.pk]
 
 
-def project_rights_expression(user: User | AnonymousUser, project_ref: str = "pk") -> Expression:
-    """The same codenames as `project_rights`, as SQL to annotate a query with: a page
-    loads the project (or stage) and the person's rights in one query.
-
-    `project_ref` names the project's id in the outer query ("pk" for a project,
-    "project_id" for a stage). Read the result with `remember_project_rights`.
-    """
-    if not user.is_authenticated or not user.is_active:
-        return Value([])
-    return ArraySubquery(
-        ProjectGroupObjectPermission.objects.filter(
-            content_object=OuterRef(project_ref),
-            group__user=user.pk,
-            group__project_role__project=OuterRef(project_ref),
-            group__project_role__role__in=_current_roles(user),
-        ).values("permission__codename")
+def rights_sql(project_column: str, role_column: str) -> str:
+    """The same codenames as `project_rights`, as an SQL array for a hand-written read
+    (`projects.access`): the role group's rights on the project whose id is
+    `project_column`, for the role in `role_column` (the person's current membership,
+    NULL when they have none: no rights) and the person `%(user)s`, who must be in that
+    role group."""
+    quote = connection.ops.quote_name
+    grants = quote(ProjectGroupObjectPermission._meta.db_table)
+    permission = quote(Permission._meta.db_table)
+    in_group = quote(User.groups.through._meta.db_table)
+    role_group = quote(ProjectRoleGroup._meta.db_table)
+    return (
+        f"ARRAY(SELECT permission.codename FROM {grants} AS grant_row"  # noqa: S608
+        f" JOIN {permission} AS permission ON permission.id = grant_row.permission_id"
+        f" JOIN {in_group} AS in_group ON in_group.group_id = grant_row.group_id"
+        f" JOIN {role_group} AS role_group ON role_group.group_id = grant_row.group_id"
+        f" WHERE grant_row.content_object_id = {project_column}"
+        f" AND in_group.user_id = %(user)s"
+        f" AND role_group.project_id = {project_column}"
+        f" AND role_group.role = {role_column})"
     )
-
-
-def _current_roles(user: User) -> object:
-    """The roles of the person's current membership of the permission row's project."""
-    return Membership.objects.filter(
-        project=OuterRef("content_object"), user=user.pk, left_at__isnull=True
-    ).values("role")
 
 
 def remember_project_rights(
     user: User | AnonymousUser, project: Project, codenames: list[str] | None
 ) -> frozenset[str]:
-    """Keep rights read with `project_rights_expression` for the rest of this request
+    """Keep rights read with `rights_sql` for the rest of this request
     (on this user object only: a new request reads them again)."""
     rights = frozenset(codenames or ()) if user.is_authenticated and user.is_active else frozenset()
     if user.is_authenticated:

@@ -6,14 +6,17 @@ and forbidden give the same 404, so nobody can probe which projects exist.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
+from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from coproduce import rows
 from coproduce.text import MAX_BIGINT, parse_bounded_int
 from participants.models import Constituency, User
 from projects import permissions
@@ -40,19 +43,55 @@ def parse_uuid(value: object) -> uuid.UUID:
 
 
 def get_project_for_user(user: User, project_id: object) -> ProjectAccess:
-    """Return the project if the person may see it; otherwise 404, whether or not it exists."""
-    project = (
-        Project.objects.filter(pk=parse_uuid(project_id))
-        .annotate(person_rights=permissions.project_rights_expression(user))
-        .first()
-    )
-    if project is None:
+    """Return the project if the person may see it; otherwise 404, whether or not it exists.
+
+    One statement: the project, the person's current membership and their rights.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_project_sql(), {"project": parse_uuid(project_id), "user": user.pk})
+        row = cursor.fetchone()
+    if row is None:
         raise Http404
-    permissions.remember_project_rights(user, project, project.person_rights)
+    project_cols, membership_cols = _project_parts()
+    project = rows.instance(project_cols, row)
+    membership = rows.instance(membership_cols, row, len(project_cols))
+    permissions.remember_project_rights(user, project, row[-1])
     if not permissions.can_view_project(user, project):
         raise Http404
-    membership = Membership.objects.filter(project=project, user=user, left_at__isnull=True).first()
+    if membership is not None:
+        MEMBERSHIP_PROJECT.set_cached_value(membership, project)
     return ProjectAccess(project=project, membership=membership)
+
+
+PROJECT_ID = '"project"."id"'
+MEMBERSHIP_PROJECT = Membership._meta.get_field("project")
+
+
+def membership_join(project_column: str) -> str:
+    """The person's (`%(user)s`) current membership of the project in `project_column`,
+    as `"membership"`, for the one-statement reads of a page's project or stage."""
+    table = connection.ops.quote_name(Membership._meta.db_table)
+    return (
+        f'LEFT JOIN {table} AS "membership" ON "membership"."project_id" = {project_column}'
+        ' AND "membership"."user_id" = %(user)s AND "membership"."left_at" IS NULL'
+    )
+
+
+@functools.cache
+def _project_parts() -> tuple[rows.Columns, rows.Columns]:
+    return rows.columns(Project, "project"), rows.columns(Membership, "membership")
+
+
+@functools.cache
+def _project_sql() -> str:
+    select = ", ".join(cols.sql for cols in _project_parts())
+    rights = permissions.rights_sql('"project"."id"', '"membership"."role"')
+    table = connection.ops.quote_name(Project._meta.db_table)
+    return (
+        f'SELECT {select}, {rights} FROM {table} AS "project"'  # noqa: S608
+        f" {membership_join(PROJECT_ID)}"
+        ' WHERE "project"."id" = %(project)s'
+    )
 
 
 def get_membership_for_user(

@@ -3,6 +3,7 @@ participation), and finding a member's own ballot again by its keyed hash."""
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from functools import partial
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from coproduce import rows
 from coproduce.audit.record import record
 from coproduce.errors import RightsError, RuleError
 from decisions import counting, permissions
@@ -37,11 +39,30 @@ def voter_key(user: User, stage: Stage) -> str:
 
 
 def stage_options(stage: Stage) -> list[Proposal]:
-    """The options of a vote in their published order (the order they were proposed)."""
-    return list(
-        Proposal.objects.filter(stage=stage, status=Proposal.Status.ACTIVE).order_by(
-            "created_at", "id"
-        )
+    """The options of a vote in their published order (the order they were proposed).
+
+    Read on every cast, so in SQL written once (`coproduce.rows`), not built each time.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_options_sql(), [stage.pk, Proposal.Status.ACTIVE.value])
+        found = cursor.fetchall()
+    cols = rows.columns(Proposal, "proposal")
+    options = [rows.instance(cols, row) for row in found]
+    for option in options:
+        _PROPOSAL_STAGE.set_cached_value(option, stage)
+    return options
+
+
+_PROPOSAL_STAGE = Proposal._meta.get_field("stage")
+
+
+@functools.cache
+def _options_sql() -> str:
+    table = connection.ops.quote_name(Proposal._meta.db_table)
+    return (
+        f"SELECT {rows.columns(Proposal, 'proposal').sql} FROM {table} AS proposal"  # noqa: S608
+        " WHERE proposal.stage_id = %s AND proposal.status = %s"
+        " ORDER BY proposal.created_at, proposal.id"
     )
 
 

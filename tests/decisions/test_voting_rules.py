@@ -182,9 +182,10 @@ def test_the_stage_page_makes_the_same_queries_however_many_people_and_proposals
     membership_reads = [t for t in main_tables if t == '"projects_membership"']
     project_reads = [q for q in few.captured_queries if 'FROM "projects_project"' in q["sql"]]
     stage_reads = [q for q in few.captured_queries if 'FROM "projects_stage"' in q["sql"]]
-    # The project (and the person's rights) come in the stage's query.
-    assert (len(membership_reads), len(project_reads), len(stage_reads)) == (1, 0, 1)
-    assert 'INNER JOIN "projects_project"' in stage_reads[0]["sql"]
+    # The project, the person's membership and rights come in the stage's query.
+    assert (len(membership_reads), len(project_reads), len(stage_reads)) == (0, 0, 1)
+    assert 'JOIN "projects_project" AS "project"' in stage_reads[0]["sql"]
+    assert 'JOIN "projects_membership" AS "membership"' in stage_reads[0]["sql"]
 
 
 def test_casting_a_vote_makes_the_same_queries_however_many_options(
