@@ -74,12 +74,10 @@ def record(
     event_type(action)  # refuses a name the registry does not know
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record() must run inside the transaction of the change it records.")
-    _lock_chain(project_id)
-    last = _chain_head(project_id)
-    sequence, previous_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+    # Everything but the event's place in the chain is made before taking the chain's
+    # lock, which orders every writer of the project: it is held as briefly as can be.
     event = AuditEvent(
         project_id=project_id,
-        sequence=sequence,
         action=action,
         actor_id=actor.pk if actor is not None else None,
         actor_label=actor_label or (str(actor) if actor is not None else SYSTEM_LABEL),
@@ -87,9 +85,11 @@ def record(
         object_id=str(target.pk) if target is not None else "",
         details=json.loads(json.dumps(details or {}, default=str)),
         request_id=current_request_id(),
-        created_at=timezone.now(),
-        previous_hash=previous_hash,
     )
+    _lock_chain(project_id)
+    last = _chain_head(project_id)
+    event.sequence, event.previous_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+    event.created_at = timezone.now()  # in the chain's order
     event.hash = event_hash(event)
     if action.startswith(BALLOT_PREFIX) and project_id is not None:
         _insert_counted(event)
