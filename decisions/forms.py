@@ -330,6 +330,16 @@ class VotingRulesForm(PlainTextFormMixin, forms.ModelForm):
     def __init__(self, *args: object, stage: Stage, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.initial["voting_method"] = self.instance.voting_method if stage.has_vote else "none"
+        if (
+            stage.kind != Stage.Kind.REVIEW
+            and self.initial["voting_method"] != VotingMethod.VERDICT
+        ):
+            # Verdicts judge what was done about recommendations: a review stage's vote.
+            self.fields["voting_method"].choices = [
+                choice
+                for choice in self.fields["voting_method"].choices
+                if choice[0] != VotingMethod.VERDICT
+            ]
         if stage.voting_has_opened:
             for field in self.fields.values():
                 field.disabled = True

@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from coproduce.audit.record import record
 from coproduce.errors import RightsError, RuleError
 from decisions import permissions
-from decisions.models import SMALLEST_GROUP_FLOOR, VotingRules
+from decisions.models import SMALLEST_GROUP_FLOOR, VotingMethod, VotingRules
 from decisions.rules import voting_rules_for
 from participants.models import User
 from projects import permissions as project_permissions
@@ -57,6 +58,14 @@ def voting_rules_update(*, actor: User, stage: Stage, **values: Any) -> VotingRu
             changed["voting_method"] = [method_before, method_after]
         if not changed:
             return rules
+        if method_after == VotingMethod.VERDICT and locked.kind != Stage.Kind.REVIEW:
+            raise RuleError(
+                _(
+                    "Review verdicts are for a review stage: members say whether what was "
+                    "decided was done. Choose another way to vote for this stage."
+                ),
+                field="voting_method",
+            )
         if not permissions.can_change_voting_rules(actor, locked):
             raise RuleError(
                 "Voting has opened in this stage, so its voting rules can no longer be changed."

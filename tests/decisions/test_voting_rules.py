@@ -215,3 +215,31 @@ def test_casting_a_vote_makes_the_same_queries_however_many_options(
     assert len(many) == len(few)
     membership_reads = [q for q in few.captured_queries if 'FROM "projects_membership"' in q["sql"]]
     assert len(membership_reads) <= 2  # the page's access, and the ballot's group (locked)
+
+
+def test_review_verdicts_are_offered_and_accepted_only_for_a_review_stage(
+    client, project: Project, facilitator: User
+) -> None:
+    stage = project.stages.get(position=2)  # priority setting
+    assert stage.kind != Stage.Kind.REVIEW
+    client.force_login(facilitator)
+    page = client.get(_url("voting_rules", stage))
+    assert page.status_code == 200
+    assert 'value="verdict"' not in page.text
+    assert 'value="dots"' in page.text
+    response = client.post(_url("voting_rules", stage), _rules_form(voting_method="verdict"))
+    assert response.status_code == 200  # refused on the form, nothing lost
+    assert "Select a valid choice" in response.text or "review stage" in response.text
+    assert _rules_in_force(stage).voting_method != "verdict"
+    with pytest.raises(RuleError, match="review stage"):
+        services.voting_rules_update(actor=facilitator, stage=stage, voting_method="verdict")
+    assert _rules_in_force(stage).voting_method != "verdict"
+
+    review = project.stages.filter(kind=Stage.Kind.REVIEW).first()
+    if review is None:
+        review = project_services.stage_create(
+            actor=facilitator, project=project, title="Did we do it?", kind=Stage.Kind.REVIEW
+        )
+    assert 'value="verdict"' in client.get(_url("voting_rules", review)).text
+    services.voting_rules_update(actor=facilitator, stage=review, voting_method="verdict")
+    assert _rules_in_force(review).voting_method == "verdict"
