@@ -1,8 +1,11 @@
 """Every write about involvement payments: one transaction each, audited.
 
 Money is exact (`Decimal`, two places). A member's payment choice never goes in the
-trail (only that someone chose); amounts go to the trail readers (facilitators and
-observers), never to other members.
+trail (only that they chose). What is about one person's payments (their choice, claims,
+amounts, reviews, the finance export) is an entry only facilitators see
+(`Audience.FACILITATORS`): never observers, sponsors or other members. Attendance makes
+its claims in one entry, however many it made (none included), so someone who sees only
+where hidden entries are cannot count the claims a meeting made against who came.
 """
 
 from __future__ import annotations
@@ -316,6 +319,9 @@ def claims_for_attendance(*, actor: User | None, meeting: Meeting) -> list[Claim
     Idempotent: an attendance has at most one claim (a unique key), so running this
     again makes none twice. Nobody who chose no payment, no member marked as taking part
     in their paid job, and no staff (only members take part for payment), gets one.
+
+    One audit entry (facilitators only) lists the claims made, and is written every time,
+    even when none was: the trail never shows how many claims a meeting made.
     """
     if actor is not None:
         _deny(has_right(actor, meeting.project, ProjectRight.CONFIGURE))
@@ -336,9 +342,9 @@ def claims_for_attendance(*, actor: User | None, meeting: Meeting) -> list[Claim
             ).values_list("user_id", flat=True)
         )
         terms = _meeting_terms(meeting, policy)
-        if isinstance(terms, RuleError):
-            return []
         waiting = Attendance.objects.filter(meeting=meeting, claim__isnull=True).order_by("pk")
+        if isinstance(terms, RuleError):
+            waiting = waiting.none()  # not paid: the meeting's day has no rate
         for attendance in waiting:
             if attendance.user_id in declined or attendance.user_id not in members:
                 continue
@@ -348,14 +354,18 @@ def claims_for_attendance(*, actor: User | None, meeting: Meeting) -> list[Claim
                     claim.save(force_insert=True)
             except IntegrityError:
                 continue  # made meanwhile by another request: one claim per attendance
-            record(
-                action="payments.claim_made",
-                actor=actor,
-                project_id=meeting.project_id,
-                target=claim,
-                details={"kind": claim.kind, "amount": claim.amount, "on": claim.on},
-            )
             made.append(claim)
+        record(
+            action="payments.attendance_claims_made",
+            actor=actor,
+            project_id=meeting.project_id,
+            target=meeting,
+            details={
+                "count": len(made),
+                "claims": [claim.pk for claim in made],
+                "total": sum((claim.amount for claim in made), ZERO),
+            },
+        )
     return made
 
 

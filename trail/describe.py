@@ -401,6 +401,7 @@ _EXTRAS: dict[str, Callable[[EventLike, Words], dict[str, Any]]] = {
     "retention.invitation_addresses_removed": _count,
     "retention.participation_deleted": _count,
     "retention.notifications_deleted": _count,
+    "payments.attendance_claims_made": _count,
     **{name: _delivery_values for name in EVENT_TYPES if name.startswith(DELIVERY_PREFIX)},
 }
 # Events whose line varies with what happened (a variant of the registry's sentence).
@@ -567,6 +568,9 @@ def describe(event: EventLike, context: DescribeContext) -> Line:
 
 # The events everyone in the project sees, in the members' history (never who).
 MEMBER_HISTORY_ACTIONS = names_seen_by(Audience.MEMBERS)
+# The events only the project's facilitators see: never on an observer's or a sponsor's
+# trail page, nor in their exports.
+FACILITATOR_ACTIONS = names_seen_by(Audience.FACILITATORS)
 
 _MEMBER_MESSAGES = {
     name: found.member_sentence

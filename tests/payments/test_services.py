@@ -107,7 +107,10 @@ def test_attendance_makes_one_claim_at_the_rate_of_that_day(
     assert _attend(facilitator, past_meeting, carer_member, lived_experience_member) == []
     assert services.claims_for_attendance(actor=None, meeting=past_meeting) == []
     assert Claim.objects.count() == 2
-    assert AuditEvent.objects.filter(action="payments.claim_made").count() == 2
+    # One entry each time attendance makes claims, listing them (none the second time).
+    events = AuditEvent.objects.filter(action="payments.attendance_claims_made")
+    assert [event.details["count"] for event in events.order_by("sequence")] == [2, 0, 0]
+    assert not AuditEvent.objects.filter(action="payments.claim_made").exists()
 
 
 def test_an_older_meeting_is_paid_at_the_older_rate(project, policy, facilitator, carer_member):  # type: ignore[no-untyped-def]
