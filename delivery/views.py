@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,6 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coproduce.errors import RuleError
+from coproduce.forms import show_refusal
 from delivery import permissions, selectors, services
 from delivery.forms import (
     ActionForm,
@@ -34,12 +34,6 @@ from projects.selectors import ProjectAccess
 def _require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied
-
-
-def _refused(form: forms.Form, error: RuleError) -> None:
-    """Show the rule's message beside its field (or above the form), keeping the input."""
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, str(error))
 
 
 @project_page
@@ -79,7 +73,7 @@ def recommendation(
                     actor=user, recommendation=found, body=form.cleaned_data["body"]
                 )
             except RuleError as error:
-                _refused(form, error)
+                show_refusal(form, error)
             else:
                 messages.success(request, _("Your comment has been added."))
                 return redirect(f"{found.get_absolute_url()}#comments")
@@ -117,7 +111,7 @@ def respond(request: HttpRequest, access: ProjectAccess, recommendation_id: str)
         try:
             services.response_write(actor=user, recommendation=found, **form.cleaned_data)
         except RuleError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Your response is published. The group has been told."))
             return redirect(found)
@@ -143,7 +137,7 @@ def response_due(
                 actor=user, recommendation=found, due_on=form.cleaned_data["response_due_on"]
             )
         except RuleError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("The date the response is due has been saved."))
             return redirect(found)
@@ -167,7 +161,7 @@ def action_create(
         try:
             action = services.action_propose(actor=user, recommendation=found, **form.cleaned_data)
         except RuleError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             if action.confirmed:
                 messages.success(request, _("The action is added and confirmed."))
@@ -204,7 +198,7 @@ def action(request: HttpRequest, access: ProjectAccess, action_id: str) -> HttpR
                     actor=user, action=found, body=form.cleaned_data["body"]
                 )
             except RuleError as error:
-                _refused(form, error)
+                show_refusal(form, error)
             else:
                 messages.success(request, _("Your comment has been added."))
                 return redirect(f"{found.get_absolute_url()}#comments")
@@ -251,7 +245,7 @@ def action_status(request: HttpRequest, access: ProjectAccess, action_id: str) -
         try:
             services.action_status_change(actor=user, action=found, **form.cleaned_data)
         except RuleError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("The action's status has been saved."))
             return redirect(found)
@@ -271,7 +265,7 @@ def action_update(request: HttpRequest, access: ProjectAccess, action_id: str) -
         try:
             services.action_update_post(actor=user, action=found, **form.cleaned_data)
         except RuleError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Your update has been posted."))
             return redirect(f"{found.get_absolute_url()}#updates")
