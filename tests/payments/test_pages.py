@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from payments import services
 from payments.models import Claim, Rate
+from tests.conftest import field_error
 from tests.meetings.conftest import schedule
 
 pytestmark = pytest.mark.django_db
@@ -124,7 +125,12 @@ def test_attendance_page_makes_claims_and_the_member_downloads_a_statement(
     review = _url("claim_review", project, claim_id=claim.pk)
     assert "Not chosen yet" in client.get(review).text  # the facilitator sees the choice
     page = client.post(review, {"decision": "query", "reason": ""})
-    assert "Say what you want to ask" in page.text
+    assert page.status_code == 200
+    # The service's rule, beside the reason (the review form holds no copy of it).
+    assert field_error(page, "reason") == (
+        "Say what you want to ask about this claim: the member sees it."
+    )
+    assert Claim.objects.get().status == "submitted"
     assert client.post(review, {"decision": "approve", "reason": ""}).status_code == 302
     exported = client.post(_url("export", project))
     rows = list(csv.reader(io.StringIO(exported.content.decode())))
@@ -164,3 +170,38 @@ def test_pages_read_a_flat_number_of_queries(
     assert _queries(client, _url("overview", project)) == overview_before
     client.force_login(carer_member)
     assert _queries(client, _url("ledger", project)) == ledger_before
+
+
+def test_refusals_show_beside_the_field_they_are_about(
+    client, project, policy, facilitator, carer_member
+) -> None:
+    client.force_login(facilitator)
+    page = client.post(
+        _url("activity_add", project),
+        {
+            "kind": "reviewing",
+            "name": "Reviewing documents",
+            "unit": "session",
+            "amount": "31",
+            "effective_from": "2027-04-01",
+        },
+    )
+    assert page.status_code == 200
+    assert field_error(page, "name") == (
+        "There is already an activity with that name. Choose another name."
+    )
+    assert 'value="31"' in page.text
+    client.force_login(carer_member)
+    # Every field a travel claim needs, at once (the service's own list of them).
+    page = client.post(_url("claim_create", project), {"kind": "travel", "description": "Bus"})
+    assert page.status_code == 200
+    assert field_error(page, "amount") == "Enter how much you spent, like 12.40."
+    assert field_error(page, "on") == "Enter the day, for example 3 March 2027."
+    # A rule the service holds, beside its field.
+    page = client.post(
+        _url("claim_create", project),
+        {"kind": "travel", "amount": "4.00", "on": "2030-01-01", "description": "Bus"},
+    )
+    assert page.status_code == 200
+    assert field_error(page, "on") == "You can claim only for something that has already happened."
+    assert not Claim.objects.exists()

@@ -48,9 +48,7 @@ def payments_happened(  # type: ignore[no-untyped-def]
     makes no claim; the lived-experience member's makes one. Then the carer claims a bus
     fare, which is approved and exported for finance, and another one is queried."""
     services.payment_choice_set(actor=carer_member, project=project, choice="none")
-    services.payment_choice_set(
-        actor=lived_experience_member, project=project, choice="payment"
-    )
+    services.payment_choice_set(actor=lived_experience_member, project=project, choice="payment")
     for person, title in ((carer_member, "Carers' evening"), (lived_experience_member, "Day")):
         held = schedule(project, facilitator, days=-2, hours=2.5, title=title)
         services.attendance_record_with_claims(
