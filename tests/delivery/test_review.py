@@ -386,8 +386,9 @@ def test_the_facilitator_publishes_and_withdraws_from_the_page(
     from tests.conftest import force_login_with_two_factors
 
     client.force_login(lived_experience_member)
-    member_page = client.get(reverse("delivery:you_said", args=[project.pk])).content.decode()
-    assert "Publish as a public page" not in member_page
+    member_page = client.get(reverse("delivery:you_said", args=[project.pk]))
+    assert member_page.status_code == 200
+    assert "Publish as a public page" not in member_page.content.decode()
     assert client.post(reverse("delivery:you_said_publish", args=[project.pk])).status_code == 403
     force_login_with_two_factors(client, facilitator)
     response = client.post(reverse("delivery:you_said_publish", args=[project.pk]), follow=True)
