@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from coproduce.forms import PlainTextFormMixin
-from delivery.models import STATUS_STEPS, Action, ActionStatus, ActionUpdate, Answer, Response
+from delivery.models import Action, ActionStatus, ActionUpdate, Answer, Response
 from participants.models import User
 
 
@@ -110,6 +110,11 @@ class ActionForm(PlainTextFormMixin, forms.Form):
 
 
 class ActionStatusForm(PlainTextFormMixin, forms.Form):
+    """Where the action stands now. It offers only the statuses the action can move to
+    (`delivery.rules.next_statuses`), and asks for a reason only when dropping is one of
+    them. It accepts any status, though: an action moved meanwhile in another window is
+    refused by the service, which says where it can go from where it now is."""
+
     status = forms.ChoiceField(
         label=_("Where the action stands now"),
         choices=ActionStatus.choices,
@@ -124,15 +129,14 @@ class ActionStatusForm(PlainTextFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args: object, current: str, **kwargs: object) -> None:
+    def __init__(self, *args: object, offered: tuple[str, ...], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["status"].help_text = _(
-            "An action moves one step at a time. From here it can be: %(steps)s."
-        ) % {
-            "steps": ", ".join(
-                str(ActionStatus(step).label).lower() for step in STATUS_STEPS[current]
-            )
-        }
+        # Shown: the next steps only. Checked by the service: whatever was sent.
+        self.fields["status"].widget.choices = [
+            (str(step), ActionStatus(step).label) for step in offered
+        ]
+        if ActionStatus.DROPPED not in offered:
+            del self.fields["reason"]
 
 
 class ActionUpdateForm(PlainTextFormMixin, forms.Form):

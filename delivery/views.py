@@ -27,6 +27,7 @@ from delivery.forms import (
     ResponseForm,
 )
 from delivery.models import PublicReport
+from delivery.rules import next_statuses
 from projects.access import project_page
 from projects.selectors import ProjectAccess
 
@@ -238,9 +239,7 @@ def action_status(request: HttpRequest, access: ProjectAccess, action_id: str) -
     project, user = access.project, request.user
     found = selectors.get_action(project, action_id, timezone.localdate())
     _require(permissions.can_change_action_status(user, project, found))
-    form = ActionStatusForm(
-        request.POST or None, current=found.status, initial={"status": found.status}
-    )
+    form = ActionStatusForm(request.POST or None, offered=next_statuses(found.status))
     if request.method == "POST" and form.is_valid():
         try:
             services.action_status_change(actor=user, action=found, **form.cleaned_data)

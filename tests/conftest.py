@@ -230,6 +230,7 @@ def project(  # type: ignore[no-untyped-def]
 def field_error(page, field: str) -> str:  # type: ignore[no-untyped-def]
     """The error shown beside a form's field on a page ("" when there is none), without
     the hidden "Error:" screen readers hear first."""
+    import html
     import re
 
     found = re.search(
@@ -240,4 +241,5 @@ def field_error(page, field: str) -> str:  # type: ignore[no-untyped-def]
     )
     if found is None:
         return ""
-    return re.sub(r"<[^>]+>", "", found.group(1)).replace("Error:", "").strip()
+    text = re.sub(r"<[^>]+>", "", found.group(1)).replace("Error:", "").strip()
+    return html.unescape(text)

@@ -14,14 +14,13 @@ from coproduce.errors import RuleError
 from delivery import notify as delivery_notify
 from delivery import permissions
 from delivery.models import (
-    STATUS_STEPS,
     Action,
     ActionStatus,
     ActionUpdate,
     DeliveryComment,
     Recommendation,
 )
-from delivery.rules import deny, not_in_the_past, takes_part
+from delivery.rules import deny, next_statuses, not_in_the_past, takes_part
 from participants.models import User
 
 
@@ -132,10 +131,9 @@ def action_status_change(*, actor: User, action: Action, status: str, reason: st
         before = ActionStatus(locked.status)
         if status == before:
             return locked
-        if status not in STATUS_STEPS[before]:
-            steps = ", ".join(
-                str(ActionStatus(step).label).lower() for step in STATUS_STEPS[before]
-            )
+        allowed = next_statuses(before)
+        if status not in allowed:
+            steps = ", ".join(str(step.label).lower() for step in allowed)
             raise RuleError(
                 f'An action that is "{str(before.label).lower()}" moves one step at a time. '
                 f"From here it can be: {steps}.",

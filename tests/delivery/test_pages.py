@@ -12,9 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from delivery.models import Action, ActionUpdate, Recommendation, Response
+from delivery.models import Action, ActionStatus, ActionUpdate, Recommendation, Response
 from participants.models import User
 from projects.models import Project
+from tests.conftest import field_error
 from tests.delivery import helpers
 from tests.factories import UserFactory
 
@@ -179,14 +180,47 @@ def test_a_member_proposes_and_the_facilitator_confirms(
     assert Action.objects.get(pk=action.pk).confirmed
 
 
-def test_a_skipped_step_is_refused_kindly(
+def _offered(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """The statuses the status page offers, as radio buttons."""
+    return re.findall(r'<input[^>]*name="status"[^>]*value="([a-z_]+)"', page.content.decode())
+
+
+def test_the_status_page_offers_only_the_next_steps(
     client, project: Project, state, carer_member: User
 ) -> None:
     url = _url("action_status", project, action_id=state["action"].pk)
     client.force_login(carer_member)
+    steps = {
+        # status now: (what the page offers, whether it asks for a reason to drop)
+        "planned": (["in_progress", "dropped"], True),
+        "in_progress": (["done", "stuck", "dropped"], True),
+        "done": (["in_progress"], False),
+    }
+    for now, (offered, asks_why) in steps.items():
+        page = client.get(url)
+        assert page.status_code == 200
+        assert f"Now: {ActionStatus(now).label}." in page.content.decode()
+        assert _offered(page) == offered
+        assert ('name="reason"' in page.content.decode()) is asks_why
+        if now != "done":
+            assert client.post(url, {"status": offered[0]}).status_code == 302
+    assert Action.objects.get(pk=state["action"].pk).status == "done"
+
+
+def test_a_skipped_step_is_refused_kindly(
+    client, project: Project, state, carer_member: User
+) -> None:
+    """Sent anyway (from a page opened before the action moved, say): the service refuses
+    it beside the status, and the page offers the steps from where the action is now."""
+    url = _url("action_status", project, action_id=state["action"].pk)
+    client.force_login(carer_member)
     response = client.post(url, {"status": "done", "reason": ""})
     assert response.status_code == 200
-    assert "moves one step at a time" in response.content.decode()
+    assert field_error(response, "status") == (
+        'An action that is "planned" moves one step at a time. '
+        "From here it can be: in progress, dropped."
+    )
+    assert _offered(response) == ["in_progress", "dropped"]
     assert Action.objects.get(pk=state["action"].pk).status == "planned"
     response = client.post(url, {"status": "dropped", "reason": ""})
     assert "Say why the action is dropped" in response.content.decode()
