@@ -63,20 +63,9 @@ class CommentForm(PlainTextFormMixin, forms.Form):
     )
 
 
-class ActionForm(PlainTextFormMixin, forms.Form):
-    title = forms.CharField(
-        label=_("What will be done"),
-        max_length=Action.TITLE_MAX,
-        help_text=_("A few words, like a headline."),
-        error_messages={"required": _("Say what will be done.")},
-    )
-    done_looks_like = forms.CharField(
-        label=_('What "done" looks like'),
-        max_length=Action.TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("How everyone will know it is done."),
-        error_messages={"required": _('Say what "done" looks like.')},
-    )
+class ActionOwnerDateForm(PlainTextFormMixin, forms.Form):
+    """Who owns an action and when it is due (choosing from the people who can own one)."""
+
     owner = forms.ChoiceField(
         label=_("Who owns it"),
         help_text=_("Anyone taking part can own an action: a member, a facilitator or a sponsor."),
@@ -107,6 +96,37 @@ class ActionForm(PlainTextFormMixin, forms.Form):
 
     def clean_owner(self) -> User:
         return self.people[self.cleaned_data["owner"]]
+
+
+class ActionForm(ActionOwnerDateForm):
+    title = forms.CharField(
+        label=_("What will be done"),
+        max_length=Action.TITLE_MAX,
+        help_text=_("A few words, like a headline."),
+        error_messages={"required": _("Say what will be done.")},
+    )
+    done_looks_like = forms.CharField(
+        label=_('What "done" looks like'),
+        max_length=Action.TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("How everyone will know it is done."),
+        error_messages={"required": _('Say what "done" looks like.')},
+    )
+    field_order = ["title", "done_looks_like", "owner", "due_on"]
+
+
+class ActionChangeForm(ActionOwnerDateForm):
+    """Give an action another owner or another date."""
+
+    def __init__(self, *args: object, people: list[User], **kwargs: object) -> None:
+        super().__init__(*args, people=people, **kwargs)
+        self.fields["owner"].help_text = _(
+            "They are told the action is theirs once it is confirmed. Anyone taking part can "
+            "own an action: a member, a facilitator or a sponsor."
+        )
+        self.fields["due_on"].help_text = _(
+            "For example 27 March 2027. The owner is reminded 3 days before and once it is late."
+        )
 
 
 class ActionStatusForm(PlainTextFormMixin, forms.Form):

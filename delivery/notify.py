@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from delivery.models import OPEN_STATUSES, Action, Recommendation, Response
 from participants.models import User
 from participants.notifications.models import Kind
-from participants.notifications.services import notify
+from participants.notifications.services import notifications_withdraw, notify
 from projects.models import Membership, Project, Role, Stage
 
 # Reminders go this many days before a response or an action is due, and once it is late.
@@ -104,6 +104,47 @@ def action_assigned_notify(*, action: Action, project: Project) -> None:
             "%(due)s. Post updates on its page as it goes."
         )
         % {"project": project.title, "action": action.title, "due": f"{action.due_on:%d %B %Y}"},
+        link=action.get_absolute_url(),
+    )
+
+
+def _action_reminder_key(phase: str, action_id: object, due_on: date) -> str:
+    return f"action_{phase}:{action_id}:{due_on}"
+
+
+def action_changed_notify(
+    *, action: Action, project: Project, owner_before: int, due_before: date
+) -> None:
+    """An action has another owner or date: the reminders for the old ones that were not
+    emailed yet no longer apply; a confirmed action's new owner is told it is theirs, or
+    its owner is told of the new date. Later reminders follow by themselves (each run
+    reads the action's owner and date)."""
+    notifications_withdraw(
+        keys=[
+            f"{_action_reminder_key(phase, action.pk, due_before)}:{owner_before}"
+            for phase in ("soon", "late")
+        ]
+    )
+    if not action.confirmed:
+        return
+    if action.owner_id != owner_before:
+        action_assigned_notify(action=action, project=project)
+        return
+    notify(
+        recipients=[action.owner],
+        kind=Kind.ACTION_DUE,
+        key=f"action_due_changed:{action.pk}:{action.due_on}",
+        subject=_("The date your action is due has changed"),
+        body=_(
+            'In the project "%(project)s", your action "%(action)s" is now due by %(due)s '
+            "(it was %(before)s)."
+        )
+        % {
+            "project": project.title,
+            "action": action.title,
+            "due": f"{action.due_on:%d %B %Y}",
+            "before": f"{due_before:%d %B %Y}",
+        },
         link=action.get_absolute_url(),
     )
 
@@ -213,7 +254,7 @@ def action_reminders_send(*, today: date) -> int:
                 notify(
                     recipients=[action.owner],
                     kind=Kind.ACTION_DUE,
-                    key=f"action_{phase}:{action.pk}:{action.due_on}",
+                    key=_action_reminder_key(phase, action.pk, action.due_on),
                     subject=_("An action of yours is due soon")
                     if phase == "soon"
                     else _("An action of yours is overdue"),

@@ -19,6 +19,7 @@ from coproduce.errors import RuleError
 from coproduce.forms import show_refusal
 from delivery import permissions, selectors, services
 from delivery.forms import (
+    ActionChangeForm,
     ActionForm,
     ActionStatusForm,
     ActionUpdateForm,
@@ -213,6 +214,7 @@ def action(request: HttpRequest, access: ProjectAccess, action_id: str) -> HttpR
             "can_comment": can_comment,
             "can_confirm": permissions.can_confirm_action(user, project, found),
             "can_change_status": permissions.can_change_action_status(user, project, found),
+            "can_change": permissions.can_change_action(user, project, found),
             "can_post_update": permissions.can_post_update(user, project, found),
         },
     )
@@ -250,6 +252,31 @@ def action_status(request: HttpRequest, access: ProjectAccess, action_id: str) -
             return redirect(found)
     return render(
         request, "delivery/action_status.html", {"project": project, "action": found, "form": form}
+    )
+
+
+@project_page
+@require_http_methods(["GET", "POST"])
+def action_change(request: HttpRequest, access: ProjectAccess, action_id: str) -> HttpResponse:
+    """A facilitator or sponsor gives an unfinished action another owner or due date."""
+    project, user = access.project, request.user
+    found = selectors.get_action(project, action_id, timezone.localdate())
+    _require(permissions.can_change_action(user, project, found))
+    form = ActionChangeForm(
+        request.POST or None,
+        people=selectors.possible_owners(project),
+        initial={"owner": str(found.owner_id), "due_on": found.due_on},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.action_change(actor=user, action=found, **form.cleaned_data)
+        except RuleError as error:
+            show_refusal(form, error)
+        else:
+            messages.success(request, _("The action's owner and due date are saved."))
+            return redirect(found)
+    return render(
+        request, "delivery/action_change.html", {"project": project, "action": found, "form": form}
     )
 
 

@@ -339,6 +339,15 @@ _TYPES = (
         N_("Action confirmed"),
         N_("A delivery action was confirmed"),
     ),
+    # A facilitator or sponsor gave an action another owner or date: details "due_on"
+    # (before and after) and "owner" (the people's ids), whichever changed.
+    EventType(
+        "delivery.action_changed",
+        N_("Owner or due date of a delivery action changed by %(actor)s"),
+        _M,
+        N_("Action owner or due date changed"),
+        N_("The owner or due date of a delivery action changed"),
+    ),
     EventType(
         "delivery.action_status_changed",
         N_("Delivery action moved from %(before)s to %(after)s by %(actor)s"),

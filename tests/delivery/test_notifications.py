@@ -70,6 +70,52 @@ def test_action_reminders_go_to_the_owner(
     assert not _kinds(clinician_member, "action_due")
 
 
+def test_reminders_follow_a_new_owner_and_date(
+    recs: list[Recommendation],
+    sponsor: User,
+    facilitator: User,
+    carer_member: User,
+    clinician_member: User,
+) -> None:
+    helpers.respond(sponsor, recs[0], "accepted")
+    action = helpers.confirmed_action(sponsor, recs[0], carer_member, due_on=helpers.in_days(2))
+    notify.action_reminders_send(today=helpers.in_days(0))
+    assert _kinds(carer_member, "action_due") == ["An action of yours is due soon"]
+    # Given to the clinician, due in ten days: the carer's reminder (not emailed yet) is
+    # withdrawn, the clinician is told the action is theirs.
+    helpers.services.action_change(
+        actor=facilitator,
+        action=helpers.fresh_action(action),
+        owner=clinician_member,
+        due_on=helpers.in_days(10),
+    )
+    assert _kinds(carer_member, "action_due") == []
+    assert _kinds(clinician_member, "action_assigned") == ["A delivery action is yours"]
+    assigned = Notification.objects.get(recipient=clinician_member, kind="action_assigned")
+    assert f"due by {helpers.in_days(10):%d %B %Y}" in assigned.body
+    # Nothing is due soon any more on the old date; on the new one, the new owner hears.
+    assert notify.action_reminders_send(today=helpers.in_days(1)) == 0
+    notify.action_reminders_send(today=helpers.in_days(7))
+    notify.action_reminders_send(today=helpers.in_days(11))
+    assert _kinds(clinician_member, "action_due") == [
+        "An action of yours is due soon",
+        "An action of yours is overdue",
+    ]
+    assert _kinds(carer_member, "action_due") == []
+    # A new date only: the owner is told it.
+    helpers.services.action_change(
+        actor=sponsor,
+        action=helpers.fresh_action(action),
+        owner=clinician_member,
+        due_on=helpers.in_days(20),
+    )
+    told = Notification.objects.filter(recipient=clinician_member, kind="action_due").latest(
+        "created_at"
+    )
+    assert told.subject == "The date your action is due has changed"
+    assert f"now due by {helpers.in_days(20):%d %B %Y}" in told.body
+
+
 def test_finished_and_unconfirmed_actions_get_no_reminders(
     recs: list[Recommendation], sponsor: User, carer_member: User
 ) -> None:

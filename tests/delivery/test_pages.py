@@ -72,6 +72,7 @@ def _pages(project: Project, state: dict[str, object]) -> dict[str, tuple[str, s
             {"carer_member"} | RUNS_DELIVERY,
         ),
         "action_update": ("get", _url("action_update", project, **act), {"carer_member"}),
+        "action_change": ("get", _url("action_change", project, **act), RUNS_DELIVERY),
         # Already confirmed: nobody confirms it again.
         "action_confirm": ("post", _url("action_confirm", project, **act), set()),
     }
@@ -226,6 +227,43 @@ def test_a_skipped_step_is_refused_kindly(
     assert "Say why the action is dropped" in response.content.decode()
     assert client.post(url, {"status": "in_progress"}).status_code == 302
     assert Action.objects.get(pk=state["action"].pk).status == "in_progress"
+
+
+def test_a_sponsor_gives_an_action_another_owner_and_date(
+    client, project: Project, state, sponsor: User, carer_member: User, clinician_member: User
+) -> None:
+    action = state["action"]
+    client.force_login(sponsor)
+    page = client.get(_url("action", project, action_id=action.pk))
+    assert page.status_code == 200
+    url = _url("action_change", project, action_id=action.pk)
+    assert f'href="{url}"' in page.content.decode()
+    page = client.get(url)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert re.search(rf'<option value="{carer_member.pk}" selected>', text)
+    assert f'value="{action.due_on.isoformat()}"' in text
+    # A date already passed: said beside the date, keeping the owner chosen.
+    past = (timezone.localdate() - timedelta(days=2)).isoformat()
+    page = client.post(url, {"owner": str(clinician_member.pk), "due_on": past})
+    assert page.status_code == 200
+    assert "The date you chose has already passed" in field_error(page, "due_on")
+    assert re.search(rf'<option value="{clinician_member.pk}" selected>', page.content.decode())
+    assert Action.objects.get(pk=action.pk).owner_id == carer_member.pk
+    later = timezone.localdate() + timedelta(days=45)
+    response = client.post(url, {"owner": str(clinician_member.pk), "due_on": later.isoformat()})
+    assert response.status_code == 302
+    assert response["Location"] == action.get_absolute_url()
+    page = client.get(action.get_absolute_url()).content.decode()
+    assert "The action&#x27;s owner and due date are saved." in page
+    assert clinician_member.display_name in page
+    assert f"{later:%-d %B %Y}" in page
+    # The owner (a member) is not offered the link, nor the page.
+    client.force_login(carer_member)
+    page = client.get(action.get_absolute_url())
+    assert page.status_code == 200
+    assert url not in page.content.decode()
+    assert client.get(url).status_code == 403
 
 
 def test_the_owner_posts_an_update(client, project: Project, state, carer_member: User) -> None:
