@@ -25,12 +25,17 @@ ACTION_REMINDER_DAYS = 3
 
 
 def _people(project_id: object, roles: Iterable[str]) -> list[User]:
-    return [
-        membership.user
-        for membership in Membership.objects.filter(
-            project_id=project_id, role__in=list(roles), left_at__isnull=True
-        ).select_related("user")
-    ]
+    return _people_of([project_id], roles).get(project_id, [])
+
+
+def _people_of(project_ids: Iterable[object], roles: Iterable[str]) -> dict[object, list[User]]:
+    """The people of these roles in each of these projects now, in one query."""
+    found: dict[object, list[User]] = {}
+    for membership in Membership.objects.filter(
+        project_id__in=list(project_ids), role__in=list(roles), left_at__isnull=True
+    ).select_related("user"):
+        found.setdefault(membership.project_id, []).append(membership.user)
+    return found
 
 
 def _delivery_link(project_id: object) -> str:
@@ -179,9 +184,10 @@ def _phase(due_on: date, today: date, days_before: int) -> str | None:
 
 
 def response_reminders_send(*, today: date) -> int:
-    """Remind sponsors of recommendations with no response, before and after they are due."""
+    """Remind sponsors of recommendations with no response, before and after they are due.
+    Each project's sponsors are read once for the run, however many recommendations wait."""
     asked = 0
-    waiting = (
+    waiting = list(
         Recommendation.objects.filter(
             responses__isnull=True,
             project__status=Project.Status.ACTIVE,
@@ -190,6 +196,7 @@ def response_reminders_send(*, today: date) -> int:
         .select_related("project")
         .order_by("project_id", "response_due_on")
     )
+    sponsors = _people_of({row.project_id for row in waiting}, [Role.SPONSOR])
     for recommendation in waiting:
         phase = _phase(recommendation.response_due_on, today, RESPONSE_REMINDER_DAYS)
         if phase is None:
@@ -202,7 +209,7 @@ def response_reminders_send(*, today: date) -> int:
         with transaction.atomic():
             asked += len(
                 notify(
-                    recipients=_people(recommendation.project_id, [Role.SPONSOR]),
+                    recipients=sponsors.get(recommendation.project_id, []),
                     kind=Kind.RESPONSE_DUE,
                     key=f"response_{phase}:{recommendation.pk}:{recommendation.response_due_on}",
                     subject=_("A response is due soon")

@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from delivery import notify
 from delivery.models import Action, Recommendation
@@ -14,7 +16,9 @@ from delivery.tasks import delivery_reminders_due
 from participants.models import User
 from participants.notifications.models import Notification, NotificationPreference
 from projects.models import Project
+from tests.conftest import join
 from tests.delivery import helpers
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +55,27 @@ def test_response_reminders_before_and_after_the_date_once_each(
     notify.delivery_reminders_send(today=due + timedelta(days=1))
     notify.delivery_reminders_send(today=due + timedelta(days=2))
     assert _kinds(sponsor, "response_due") == ["A response is due soon", "A response is overdue"]
+
+
+def test_response_reminders_read_each_projects_sponsors_once(
+    project: Project, recs: list[Recommendation], sponsor: User
+) -> None:
+    """However many recommendations of a project wait, one read of its sponsors a run."""
+    second_sponsor = UserFactory(email="second-sponsor@example.org", display_name="Tall Ash")
+    join(project, second_sponsor, "sponsor")
+    Notification.objects.all().delete()
+    due = recs[0].response_due_on
+    with CaptureQueriesContext(connection) as queries:
+        asked = notify.response_reminders_send(today=due - timedelta(days=2))
+    assert asked == 3 * 2  # three recommendations, two sponsors each
+    read_memberships = [
+        query["sql"]
+        for query in queries.captured_queries
+        if '"projects_membership"' in query["sql"] and query["sql"].startswith("SELECT")
+    ]
+    assert len(read_memberships) == 1, read_memberships
+    for person in (sponsor, second_sponsor):
+        assert _kinds(person, "response_due") == ["A response is due soon"] * 3
 
 
 def test_action_reminders_go_to_the_owner(
