@@ -11,6 +11,7 @@ from django.forms.renderers import TemplatesSetting
 from django.utils.translation import gettext_lazy as _
 
 from coproduce.dates import validate_year_in_range
+from coproduce.errors import RuleError
 from coproduce.text import has_hidden_characters
 
 
@@ -71,3 +72,11 @@ _MULTI_LINE = _refuse_hidden(
         "changes the direction of the text)."
     ),
 )
+
+
+def show_refusal(form: forms.Form, error: RuleError) -> None:
+    """Show a service's refusal on the form, keeping what was typed: beside the field the
+    rule names (`RuleError.field`), or above the form when it names none on this form.
+    The service holds the rule; the form only shows it."""
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, str(error))

@@ -1,8 +1,14 @@
-"""The voting rules in force for a stage."""
+"""The voting rules in force for a stage, and the small-group rule every page that shows
+a vote's figures follows (decisions' own pages, delivery's "You said, we did")."""
 
 from __future__ import annotations
 
-from decisions.models import DEFAULT_METHOD_FOR_KIND, VotingMethod, VotingRules
+from decisions.models import (
+    DEFAULT_METHOD_FOR_KIND,
+    SMALLEST_GROUP_FLOOR,
+    VotingMethod,
+    VotingRules,
+)
 from projects.models import Stage
 
 
@@ -23,3 +29,15 @@ def voting_rules_for(stage: Stage) -> VotingRules:
     )
     stage.voting_rules = rules
     return rules
+
+
+def smallest_group_shown(stage: Stage) -> int:
+    """The fewest voters whose figures a page may show on their own: the stage's rule,
+    never below SMALLEST_GROUP_FLOOR."""
+    return max(voting_rules_for(stage).smallest_group_shown, SMALLEST_GROUP_FLOOR)
+
+
+def too_few_to_show(stage: Stage, voters: int) -> bool:
+    """Whether so few voted (but someone did) that the vote's figures could show how they
+    voted: fewer than the smallest group shown."""
+    return 0 < voters < smallest_group_shown(stage)

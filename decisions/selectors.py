@@ -13,7 +13,7 @@ from django.http import Http404
 
 from coproduce.text import MAX_BIGINT, parse_bounded_int
 from decisions.models import SMALLEST_GROUP_FLOOR, Ballot, Comment, DecisionRecord, Proposal
-from decisions.rules import voting_rules_for
+from decisions.rules import smallest_group_shown, too_few_to_show, voting_rules_for
 from participants.models import Constituency, User
 from projects.models import Stage
 
@@ -218,7 +218,7 @@ def decision_page(stage: Stage) -> dict[str, Any] | None:
         str(proposal.pk): proposal
         for proposal in Proposal.objects.filter(stage=stage).select_related("stage")
     }
-    smallest = max(voting_rules_for(stage).smallest_group_shown, SMALLEST_GROUP_FLOOR)
+    smallest = smallest_group_shown(stage)
     groups, groups_withheld = _groups(table["parts"], electorate, turnout, smallest)
     rows = [
         {**row, "url": proposals[row["option"]].get_absolute_url()}
@@ -247,7 +247,7 @@ def decision_page(stage: Stage) -> dict[str, Any] | None:
         ],
         "electorate_total": sum(electorate.values()),
         "turnout_total": sum(turnout.values()),
-        "few_voters": 0 < sum(turnout.values()) < smallest,
+        "few_voters": too_few_to_show(stage, sum(turnout.values())),
         "notes": list(record.notes.select_related("written_by")) if record else [],
     }
 

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from coproduce.forms import PlainTextFormMixin
-from delivery.models import STATUS_STEPS, Action, ActionStatus, ActionUpdate, Answer, Response
+from delivery.models import Action, ActionStatus, ActionUpdate, Answer, Response
 from participants.models import User
 
 
@@ -63,20 +63,9 @@ class CommentForm(PlainTextFormMixin, forms.Form):
     )
 
 
-class ActionForm(PlainTextFormMixin, forms.Form):
-    title = forms.CharField(
-        label=_("What will be done"),
-        max_length=Action.TITLE_MAX,
-        help_text=_("A few words, like a headline."),
-        error_messages={"required": _("Say what will be done.")},
-    )
-    done_looks_like = forms.CharField(
-        label=_('What "done" looks like'),
-        max_length=Action.TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("How everyone will know it is done."),
-        error_messages={"required": _('Say what "done" looks like.')},
-    )
+class ActionOwnerDateForm(PlainTextFormMixin, forms.Form):
+    """Who owns an action and when it is due (choosing from the people who can own one)."""
+
     owner = forms.ChoiceField(
         label=_("Who owns it"),
         help_text=_("Anyone taking part can own an action: a member, a facilitator or a sponsor."),
@@ -109,7 +98,43 @@ class ActionForm(PlainTextFormMixin, forms.Form):
         return self.people[self.cleaned_data["owner"]]
 
 
+class ActionForm(ActionOwnerDateForm):
+    title = forms.CharField(
+        label=_("What will be done"),
+        max_length=Action.TITLE_MAX,
+        help_text=_("A few words, like a headline."),
+        error_messages={"required": _("Say what will be done.")},
+    )
+    done_looks_like = forms.CharField(
+        label=_('What "done" looks like'),
+        max_length=Action.TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("How everyone will know it is done."),
+        error_messages={"required": _('Say what "done" looks like.')},
+    )
+    field_order = ["title", "done_looks_like", "owner", "due_on"]
+
+
+class ActionChangeForm(ActionOwnerDateForm):
+    """Give an action another owner or another date."""
+
+    def __init__(self, *args: object, people: list[User], **kwargs: object) -> None:
+        super().__init__(*args, people=people, **kwargs)
+        self.fields["owner"].help_text = _(
+            "They are told the action is theirs once it is confirmed. Anyone taking part can "
+            "own an action: a member, a facilitator or a sponsor."
+        )
+        self.fields["due_on"].help_text = _(
+            "For example 27 March 2027. The owner is reminded 3 days before and once it is late."
+        )
+
+
 class ActionStatusForm(PlainTextFormMixin, forms.Form):
+    """Where the action stands now. It offers only the statuses the action can move to
+    (`delivery.rules.next_statuses`), and asks for a reason only when dropping is one of
+    them. It accepts any status, though: an action moved meanwhile in another window is
+    refused by the service, which says where it can go from where it now is."""
+
     status = forms.ChoiceField(
         label=_("Where the action stands now"),
         choices=ActionStatus.choices,
@@ -124,15 +149,14 @@ class ActionStatusForm(PlainTextFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args: object, current: str, **kwargs: object) -> None:
+    def __init__(self, *args: object, offered: tuple[str, ...], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["status"].help_text = _(
-            "An action moves one step at a time. From here it can be: %(steps)s."
-        ) % {
-            "steps": ", ".join(
-                str(ActionStatus(step).label).lower() for step in STATUS_STEPS[current]
-            )
-        }
+        # Shown: the next steps only. Checked by the service: whatever was sent.
+        self.fields["status"].widget.choices = [
+            (str(step), ActionStatus(step).label) for step in offered
+        ]
+        if ActionStatus.DROPPED not in offered:
+            del self.fields["reason"]
 
 
 class ActionUpdateForm(PlainTextFormMixin, forms.Form):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from delivery.models import OPEN_STATUSES, Action, Recommendation, Response
 from participants.models import User
 from participants.notifications.models import Kind
-from participants.notifications.services import notify
+from participants.notifications.services import notifications_withdraw, notify
 from projects.models import Membership, Project, Role, Stage
 
 # Reminders go this many days before a response or an action is due, and once it is late.
@@ -25,12 +25,17 @@ ACTION_REMINDER_DAYS = 3
 
 
 def _people(project_id: object, roles: Iterable[str]) -> list[User]:
-    return [
-        membership.user
-        for membership in Membership.objects.filter(
-            project_id=project_id, role__in=list(roles), left_at__isnull=True
-        ).select_related("user")
-    ]
+    return _people_of([project_id], roles).get(project_id, [])
+
+
+def _people_of(project_ids: Iterable[object], roles: Iterable[str]) -> dict[object, list[User]]:
+    """The people of these roles in each of these projects now, in one query."""
+    found: dict[object, list[User]] = {}
+    for membership in Membership.objects.filter(
+        project_id__in=list(project_ids), role__in=list(roles), left_at__isnull=True
+    ).select_related("user"):
+        found.setdefault(membership.project_id, []).append(membership.user)
+    return found
 
 
 def _delivery_link(project_id: object) -> str:
@@ -108,6 +113,47 @@ def action_assigned_notify(*, action: Action, project: Project) -> None:
     )
 
 
+def _action_reminder_key(phase: str, action_id: object, due_on: date) -> str:
+    return f"action_{phase}:{action_id}:{due_on}"
+
+
+def action_changed_notify(
+    *, action: Action, project: Project, owner_before: int, due_before: date
+) -> None:
+    """An action has another owner or date: the reminders for the old ones that were not
+    emailed yet no longer apply; a confirmed action's new owner is told it is theirs, or
+    its owner is told of the new date. Later reminders follow by themselves (each run
+    reads the action's owner and date)."""
+    notifications_withdraw(
+        keys=[
+            f"{_action_reminder_key(phase, action.pk, due_before)}:{owner_before}"
+            for phase in ("soon", "late")
+        ]
+    )
+    if not action.confirmed:
+        return
+    if action.owner_id != owner_before:
+        action_assigned_notify(action=action, project=project)
+        return
+    notify(
+        recipients=[action.owner],
+        kind=Kind.ACTION_DUE,
+        key=f"action_due_changed:{action.pk}:{action.due_on}",
+        subject=_("The date your action is due has changed"),
+        body=_(
+            'In the project "%(project)s", your action "%(action)s" is now due by %(due)s '
+            "(it was %(before)s)."
+        )
+        % {
+            "project": project.title,
+            "action": action.title,
+            "due": f"{action.due_on:%d %B %Y}",
+            "before": f"{due_before:%d %B %Y}",
+        },
+        link=action.get_absolute_url(),
+    )
+
+
 def action_proposed_notify(*, action: Action, project: Project) -> None:
     """Tell the facilitators and sponsors that a proposed action waits for them."""
     notify(
@@ -138,9 +184,10 @@ def _phase(due_on: date, today: date, days_before: int) -> str | None:
 
 
 def response_reminders_send(*, today: date) -> int:
-    """Remind sponsors of recommendations with no response, before and after they are due."""
+    """Remind sponsors of recommendations with no response, before and after they are due.
+    Each project's sponsors are read once for the run, however many recommendations wait."""
     asked = 0
-    waiting = (
+    waiting = list(
         Recommendation.objects.filter(
             responses__isnull=True,
             project__status=Project.Status.ACTIVE,
@@ -149,6 +196,7 @@ def response_reminders_send(*, today: date) -> int:
         .select_related("project")
         .order_by("project_id", "response_due_on")
     )
+    sponsors = _people_of({row.project_id for row in waiting}, [Role.SPONSOR])
     for recommendation in waiting:
         phase = _phase(recommendation.response_due_on, today, RESPONSE_REMINDER_DAYS)
         if phase is None:
@@ -161,7 +209,7 @@ def response_reminders_send(*, today: date) -> int:
         with transaction.atomic():
             asked += len(
                 notify(
-                    recipients=_people(recommendation.project_id, [Role.SPONSOR]),
+                    recipients=sponsors.get(recommendation.project_id, []),
                     kind=Kind.RESPONSE_DUE,
                     key=f"response_{phase}:{recommendation.pk}:{recommendation.response_due_on}",
                     subject=_("A response is due soon")
@@ -213,7 +261,7 @@ def action_reminders_send(*, today: date) -> int:
                 notify(
                     recipients=[action.owner],
                     kind=Kind.ACTION_DUE,
-                    key=f"action_{phase}:{action.pk}:{action.due_on}",
+                    key=_action_reminder_key(phase, action.pk, action.due_on),
                     subject=_("An action of yours is due soon")
                     if phase == "soon"
                     else _("An action of yours is overdue"),

@@ -3,15 +3,15 @@
 The rights come from the project's role groups (`projects.permissions`), so every
 member of every constituency holds the same delivery rights. Members propose actions
 (the right to propose) and comment (the right to comment); sponsors respond (the right
-to respond); facilitators and sponsors confirm actions; an action's owner posts its
-progress. Nothing changes in a project that is no longer active.
+to respond); facilitators and sponsors confirm actions and change their owner or date;
+an action's owner posts its progress. Nothing changes in a project that is no longer active.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
 
-from delivery.models import Action, Response
+from delivery.models import OPEN_STATUSES, Action, Response
 from participants.models import User
 from projects import permissions as project_permissions
 from projects.models import Project, ProjectRight
@@ -88,6 +88,12 @@ def can_confirm_actions(user: Person, project: Project) -> bool:
 def can_confirm_action(user: Person, project: Project, action: Action) -> bool:
     """A facilitator or sponsor confirms a proposed action."""
     return not action.confirmed and can_confirm_actions(user, project)
+
+
+def can_change_action(user: Person, project: Project, action: Action) -> bool:
+    """Those who confirm actions (facilitators and sponsors) give an unfinished action
+    another owner or another date, proposed or confirmed."""
+    return action.status in OPEN_STATUSES and can_confirm_actions(user, project)
 
 
 def is_owner(user: Person, action: Action) -> bool:

@@ -1,5 +1,6 @@
 """The rules the delivery services share: refusals shown beside a field, dates not in the
-past, who may own an action, and which options a decision adopted."""
+past, who may own an action, where an action's status can go next, and which options a
+decision adopted."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.utils import timezone
 
 from coproduce.errors import RightsError, RuleError
 from decisions.models import DecisionRecord
-from delivery.models import OWNER_ROLES
+from delivery.models import OWNER_ROLES, STATUS_STEPS, ActionStatus
 from participants.models import User
 from projects.models import Membership, Project
 
@@ -41,6 +42,12 @@ def takes_part(project: Project, user: User | None) -> bool:
             project=project, user=user, left_at__isnull=True, role__in=OWNER_ROLES
         ).exists()
     )
+
+
+def next_statuses(status: str) -> tuple[ActionStatus, ...]:
+    """Where an action can move from this status: one step (`STATUS_STEPS`). The status
+    page offers only these; `action_status_change` refuses anything else."""
+    return tuple(ActionStatus(step) for step in STATUS_STEPS[status])
 
 
 # Votes ranked by dots or points recommend their top options, at most this many (the

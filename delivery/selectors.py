@@ -12,7 +12,8 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from decisions.models import SMALLEST_GROUP_FLOOR, Proposal
+from decisions.models import Proposal
+from decisions.rules import too_few_to_show
 from delivery.models import (
     OPEN_STATUSES,
     OWNER_ROLES,
@@ -290,11 +291,9 @@ def report_items(project: Project, *, with_people: bool = True) -> list[ReportIt
             item.review_stage = stage
             record = getattr(stage, "decision", None)
             if record is not None:
+                # Decisions' own small-group rule, as its decision page applies it.
                 voters = sum(int(count) for count in record.turnout.values())
-                smallest = max(
-                    int(record.rules.get("smallest_group_shown") or 0), SMALLEST_GROUP_FLOOR
-                )
-                item.verdict_withheld = 0 < voters < smallest
+                item.verdict_withheld = too_few_to_show(stage, voters)
                 item.verdict = next(
                     (r for r in record.table["rows"] if r["option"] == str(option.proposal_id)),
                     None,

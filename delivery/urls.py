@@ -19,6 +19,7 @@ urlpatterns = [
     path(_action, views.action, name="action"),
     path(_action + "confirm/", views.action_confirm, name="action_confirm"),
     path(_action + "status/", views.action_status, name="action_status"),
+    path(_action + "change/", views.action_change, name="action_change"),
     path(_action + "update/", views.action_update, name="action_update"),
     path(_delivery + "review/<str:stage_id>/open/", views.review_open, name="review_open"),
     path(_delivery + "you-said-we-did/", views.you_said, name="you_said"),

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,8 +16,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coproduce.errors import RuleError
+from coproduce.forms import show_refusal
 from delivery import permissions, selectors, services
 from delivery.forms import (
+    ActionChangeForm,
     ActionForm,
     ActionStatusForm,
     ActionUpdateForm,
@@ -27,6 +28,7 @@ from delivery.forms import (
     ResponseForm,
 )
 from delivery.models import PublicReport
+from delivery.rules import next_statuses
 from projects.access import project_page
 from projects.selectors import ProjectAccess
 
@@ -34,12 +36,6 @@ from projects.selectors import ProjectAccess
 def _require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied
-
-
-def _refused(form: forms.Form, error: RuleError) -> None:
-    """Show the rule's message beside its field (or above the form), keeping the input."""
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, str(error))
 
 
 @project_page
@@ -79,7 +75,7 @@ def recommendation(
                     actor=user, recommendation=found, body=form.cleaned_data["body"]
                 )
             except RuleError as error:
-                _refused(form, error)
+                show_refusal(form, error)
             else:
                 messages.success(request, _("Your comment has been added."))
                 return redirect(f"{found.get_absolute_url()}#comments")
@@ -117,7 +113,7 @@ def respond(request: HttpRequest, access: ProjectAccess, recommendation_id: str)
         try:
             services.response_write(actor=user, recommendation=found, **form.cleaned_data)
         except RuleError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Your response is published. The group has been told."))
             return redirect(found)
@@ -143,7 +139,7 @@ def response_due(
                 actor=user, recommendation=found, due_on=form.cleaned_data["response_due_on"]
             )
         except RuleError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("The date the response is due has been saved."))
             return redirect(found)
@@ -167,7 +163,7 @@ def action_create(
         try:
             action = services.action_propose(actor=user, recommendation=found, **form.cleaned_data)
         except RuleError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             if action.confirmed:
                 messages.success(request, _("The action is added and confirmed."))
@@ -204,7 +200,7 @@ def action(request: HttpRequest, access: ProjectAccess, action_id: str) -> HttpR
                     actor=user, action=found, body=form.cleaned_data["body"]
                 )
             except RuleError as error:
-                _refused(form, error)
+                show_refusal(form, error)
             else:
                 messages.success(request, _("Your comment has been added."))
                 return redirect(f"{found.get_absolute_url()}#comments")
@@ -218,6 +214,7 @@ def action(request: HttpRequest, access: ProjectAccess, action_id: str) -> HttpR
             "can_comment": can_comment,
             "can_confirm": permissions.can_confirm_action(user, project, found),
             "can_change_status": permissions.can_change_action_status(user, project, found),
+            "can_change": permissions.can_change_action(user, project, found),
             "can_post_update": permissions.can_post_update(user, project, found),
         },
     )
@@ -244,19 +241,42 @@ def action_status(request: HttpRequest, access: ProjectAccess, action_id: str) -
     project, user = access.project, request.user
     found = selectors.get_action(project, action_id, timezone.localdate())
     _require(permissions.can_change_action_status(user, project, found))
-    form = ActionStatusForm(
-        request.POST or None, current=found.status, initial={"status": found.status}
-    )
+    form = ActionStatusForm(request.POST or None, offered=next_statuses(found.status))
     if request.method == "POST" and form.is_valid():
         try:
             services.action_status_change(actor=user, action=found, **form.cleaned_data)
         except RuleError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("The action's status has been saved."))
             return redirect(found)
     return render(
         request, "delivery/action_status.html", {"project": project, "action": found, "form": form}
+    )
+
+
+@project_page
+@require_http_methods(["GET", "POST"])
+def action_change(request: HttpRequest, access: ProjectAccess, action_id: str) -> HttpResponse:
+    """A facilitator or sponsor gives an unfinished action another owner or due date."""
+    project, user = access.project, request.user
+    found = selectors.get_action(project, action_id, timezone.localdate())
+    _require(permissions.can_change_action(user, project, found))
+    form = ActionChangeForm(
+        request.POST or None,
+        people=selectors.possible_owners(project),
+        initial={"owner": str(found.owner_id), "due_on": found.due_on},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.action_change(actor=user, action=found, **form.cleaned_data)
+        except RuleError as error:
+            show_refusal(form, error)
+        else:
+            messages.success(request, _("The action's owner and due date are saved."))
+            return redirect(found)
+    return render(
+        request, "delivery/action_change.html", {"project": project, "action": found, "form": form}
     )
 
 
@@ -271,7 +291,7 @@ def action_update(request: HttpRequest, access: ProjectAccess, action_id: str) -
         try:
             services.action_update_post(actor=user, action=found, **form.cleaned_data)
         except RuleError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Your update has been posted."))
             return redirect(f"{found.get_absolute_url()}#updates")

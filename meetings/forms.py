@@ -1,4 +1,5 @@
-"""Forms of the meeting pages. They validate input; the services hold the rules."""
+"""Forms of the meeting pages. They validate input; the services hold the rules, and
+their refusals are shown beside the field they name (`coproduce.forms.show_refusal`)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,6 @@ from coproduce.forms import PlainTextFormMixin
 from meetings.models import Arrangement, Attendance, Meeting, Reply
 from projects.forms import DATETIME_FORMAT, DateTimeLocalInput
 from projects.models import Stage
-
-
-def _web_link(value: str) -> None:
-    if value and not value.lower().startswith(("https://", "http://")):
-        raise forms.ValidationError(
-            _("Enter a web link that starts with https:// (or http://)."), code="scheme"
-        )
 
 
 class MeetingForm(PlainTextFormMixin, forms.ModelForm):
@@ -69,18 +63,6 @@ class MeetingForm(PlainTextFormMixin, forms.ModelForm):
         self.fields["online_link"].error_messages["invalid"] = _(
             "Enter the link as it is in your browser, starting with https://"
         )
-        self.fields["online_link"].validators.append(_web_link)
-
-    def clean(self):  # type: ignore[no-untyped-def]
-        cleaned = super().clean()
-        starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
-        if starts and ends and ends <= starts:
-            self.add_error("ends_at", _("The meeting must end after it starts."))
-        if not cleaned.get("place") and not cleaned.get("online_link") and not self.errors:
-            self.add_error(
-                "place", _("Say where the meeting is: a place, an online link, or both.")
-            )
-        return cleaned
 
 
 class ReplyForm(PlainTextFormMixin, forms.ModelForm):

@@ -8,6 +8,7 @@ place: PostgreSQL refuses any update or delete of that table.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 
 import pgtrigger
 from django.conf import settings
@@ -110,6 +111,12 @@ class Meeting(models.Model):
         return reverse(
             "meetings:detail", kwargs={"project_id": self.project_id, "meeting_id": self.pk}
         )
+
+    def validate_constraints(self, exclude: Collection[str] | None = None) -> None:
+        """Checking a form leaves when the meeting ends to the service
+        (`meetings.services`), which says what is wrong beside the end time; the database
+        still refuses a meeting that ends before it starts."""
+        super().validate_constraints(exclude={*(exclude or ()), "ends_at"})
 
     @property
     def is_cancelled(self) -> bool:

@@ -55,20 +55,26 @@ def _deny(allowed: bool) -> None:
 
 
 def _check(values: Mapping[str, Any], project: Project) -> None:
+    """A meeting's rules, each refusal naming the field of the meeting form it is about (the
+    form shows it there: the rules are here only)."""
     starts, ends = values.get("starts_at"), values.get("ends_at")
     if starts is None or ends is None or ends <= starts:
-        raise RuleError("The meeting must end after it starts.")
+        raise RuleError("The meeting must end after it starts.", field="ends_at")
     if not (values.get("place") or "").strip() and not (values.get("online_link") or "").strip():
-        raise RuleError("Say where the meeting is: a place, an online link, or both.")
+        raise RuleError(
+            "Say where the meeting is: a place, an online link, or both.", field="place"
+        )
     link = values.get("online_link") or ""
     if link and not link.lower().startswith(("https://", "http://")):
-        raise RuleError("The online link must start with https:// or http://.")
+        raise RuleError(
+            "Enter a web link that starts with https:// (or http://).", field="online_link"
+        )
     unknown = set(values.get("arrangements") or ()) - set(Arrangement.values)
     if unknown:
-        raise RuleError("Choose the arrangements from the list.")
+        raise RuleError("Choose the arrangements from the list.", field="arrangements")
     stage = values.get("stage")
     if stage is not None and stage.project_id != project.pk:
-        raise RuleError("Choose a stage of this project.")
+        raise RuleError("Choose a stage of this project.", field="stage")
 
 
 def _locked(meeting: Meeting) -> Meeting:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coproduce.errors import RuleError
+from coproduce.forms import show_refusal
 from meetings import permissions, selectors, services
 from meetings.calendar import meeting_ics
 from meetings.forms import MeetingForm, MinutesCommentForm, MinutesForm, ReplyForm, StagesFedForm
@@ -55,7 +56,7 @@ def meeting_create(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
                 actor=request.user, project=project, **form.cleaned_data
             )
         except RuleError as error:
-            form.add_error(None, str(error))
+            show_refusal(form, error)
         else:
             messages.success(request, _("The meeting is scheduled and the members are invited."))
             return redirect(meeting)
@@ -74,7 +75,7 @@ def meeting_edit(request: HttpRequest, access: ProjectAccess, meeting_id: str) -
         try:
             services.meeting_update(actor=request.user, meeting=meeting, **form.cleaned_data)
         except RuleError as error:
-            form.add_error(None, str(error))
+            show_refusal(form, error)
         else:
             messages.success(request, _("The meeting is saved and the members are told."))
             return redirect(meeting)
@@ -115,7 +116,7 @@ def meeting_detail(request: HttpRequest, access: ProjectAccess, meeting_id: str)
         try:
             services.meeting_reply(actor=user, meeting=meeting, **form.cleaned_data)
         except RuleError as error:
-            form.add_error(None, str(error))
+            show_refusal(form, error)
         else:
             messages.success(request, _("Thank you. Your reply is saved."))
             return redirect(meeting)
@@ -193,7 +194,7 @@ def minutes(request: HttpRequest, access: ProjectAccess, meeting_id: str) -> Htt
         try:
             services.minutes_write(actor=user, meeting=meeting, text=form.cleaned_data["text"])
         except RuleError as error:
-            form.add_error(None, str(error))
+            show_refusal(form, error)
         else:
             messages.success(request, _("The minutes are saved as a new version."))
             return redirect("meetings:minutes", project_id=access.project.pk, meeting_id=meeting.pk)

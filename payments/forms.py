@@ -1,5 +1,6 @@
 """Forms of the payment pages: they check what was typed (kindly, keeping it); the
-services hold the rules."""
+services hold the rules, and their refusals are shown beside the field they name
+(`coproduce.forms.show_refusal`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from coproduce.forms import PlainTextFormMixin
 from meetings.models import Meeting
 from payments.models import Activity, Choice, Claim, PaymentPolicy
+from payments.services import CLAIM_NEEDS
 
 GOV_UK_BENEFITS_ADVICE = "https://www.gov.uk/benefits-calculators"
 NIHR_PAYMENT_GUIDANCE = "https://www.nihr.ac.uk/payment-guidance-researchers-and-professionals"
@@ -148,25 +150,9 @@ class ClaimForm(PlainTextFormMixin, forms.Form):
         self.fields["activity"].queryset = Activity.objects.filter(policy=policy).order_by("name")
 
     def clean(self):  # type: ignore[no-untyped-def]
+        """Every field this kind of claim needs, at once: the service's own list."""
         cleaned = super().clean()
-        kind = cleaned.get("kind")
-        needs = {
-            Claim.Kind.ATTENDANCE: [("meeting", _("Choose the meeting you came to."))],
-            Claim.Kind.TIME: [
-                ("activity", _("Choose the activity you are claiming for.")),
-                ("quantity", _("Enter how many hours or sessions, like 2 or 1.5.")),
-                ("on", _("Enter the day, for example 3 March 2027.")),
-            ],
-            Claim.Kind.TRAVEL: [
-                ("amount", _("Enter how much you spent, like 12.40.")),
-                ("on", _("Enter the day, for example 3 March 2027.")),
-            ],
-            Claim.Kind.CARE: [
-                ("amount", _("Enter how much you spent, like 12.40.")),
-                ("on", _("Enter the day, for example 3 March 2027.")),
-            ],
-        }.get(kind, [])
-        for name, message in needs:
+        for name, message in CLAIM_NEEDS.get(cleaned.get("kind"), ()):
             if cleaned.get(name) in (None, "") and name not in self.errors:
                 self.add_error(name, message)
         return cleaned
@@ -186,9 +172,3 @@ class ReviewForm(PlainTextFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("The member sees this. Needed when you ask about a claim."),
     )
-
-    def clean(self):  # type: ignore[no-untyped-def]
-        cleaned = super().clean()
-        if cleaned.get("decision") == "query" and not (cleaned.get("reason") or "").strip():
-            self.add_error("reason", _("Say what you want to ask: the member sees it."))
-        return cleaned

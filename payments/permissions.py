@@ -3,8 +3,9 @@
 Members (the right to take part) choose how they are paid and claim; facilitators
 (configure) set the policy, review claims and export them for finance. A member's
 choice and claims are seen by them and the facilitators only: never by other
-members, nor by observers (the trail tells observers that claims were made and
-approved, with amounts, never a person's choice).
+members, nor by observers or sponsors, on the payment pages or in the audit trail (the
+entries about claims and choices are for facilitators only: see
+`coproduce.audit.events.Audience.FACILITATORS`).
 """
 
 from __future__ import annotations

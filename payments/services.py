@@ -1,8 +1,11 @@
 """Every write about involvement payments: one transaction each, audited.
 
 Money is exact (`Decimal`, two places). A member's payment choice never goes in the
-trail (only that someone chose); amounts go to the trail readers (facilitators and
-observers), never to other members.
+trail (only that they chose). What is about one person's payments (their choice, claims,
+amounts, reviews, the finance export) is an entry only facilitators see
+(`Audience.FACILITATORS`): never observers, sponsors or other members. Attendance makes
+its claims in one entry, however many it made (none included), so someone who sees only
+where hidden entries are cannot count the claims a meeting made against who came.
 """
 
 from __future__ import annotations
@@ -60,6 +63,11 @@ __all__ = [
 
 PENNY = Decimal("0.01")
 MOST_QUANTITY = Decimal("100")
+ACTIVITY_NAME_TAKEN = "There is already an activity with that name. Choose another name."
+RATE_DAY_TAKEN = (
+    "There is already a rate from that day. Rates are never changed: choose another day "
+    "for the new rate."
+)
 
 
 def _deny(allowed: bool) -> None:
@@ -67,34 +75,45 @@ def _deny(allowed: bool) -> None:
         raise RightsError("You cannot do this in this project.")
 
 
-def money(value: object) -> Decimal:
-    """An amount of money in pounds, exact to the penny, or a RuleError said kindly."""
+def money(value: object, *, field: str | None = "amount") -> Decimal:
+    """An amount of money in pounds, exact to the penny, or a RuleError said kindly (about
+    the form's `field`)."""
+
+    def refuse(message: str) -> RuleError:
+        return RuleError(message, field=field)
+
     try:
         amount = Decimal(str(value).strip().lstrip("£"))
     except (InvalidOperation, ValueError):
-        raise RuleError("Enter an amount in pounds and pence, like 25.50.") from None
+        raise refuse("Enter an amount in pounds and pence, like 25.50.") from None
     if not amount.is_finite():
-        raise RuleError("Enter an amount in pounds and pence, like 25.50.")
+        raise refuse("Enter an amount in pounds and pence, like 25.50.")
     if amount < 0:
-        raise RuleError("Enter an amount of £0 or more: an amount cannot be negative.")
+        raise refuse("Enter an amount of £0 or more: an amount cannot be negative.")
     if amount.as_tuple().exponent < -2:
-        raise RuleError(
+        raise refuse(
             "Enter pounds and pence with no more than two numbers after the point, like 25.50."
         )
     if amount >= Decimal("100000000"):
-        raise RuleError("Enter an amount under £100,000,000.")
+        raise refuse("Enter an amount under £100,000,000.")
     return amount.quantize(PENNY)
 
 
 def _quantity(value: object) -> Decimal:
+    message = "Enter how many hours or sessions, like 2 or 1.5."
     try:
         quantity = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise RuleError("Enter how many hours or sessions, like 2 or 1.5.") from None
+        raise RuleError(message, field="quantity") from None
     if not quantity.is_finite() or quantity <= 0 or quantity > MOST_QUANTITY:
-        raise RuleError("Enter how many hours or sessions: more than 0 and at most 100.")
+        raise RuleError(
+            "Enter how many hours or sessions: more than 0 and at most 100.", field="quantity"
+        )
     if quantity.as_tuple().exponent < -2:
-        raise RuleError("Enter hours or sessions with no more than two numbers after the point.")
+        raise RuleError(
+            "Enter hours or sessions with no more than two numbers after the point.",
+            field="quantity",
+        )
     return quantity.quantize(PENNY)
 
 
@@ -141,7 +160,7 @@ def policy_set(
     """Set (or change) the project's payment policy. Claims already made stay within it."""
     _deny(permissions.can_set_policy(actor, project))
     if ends_on is not None and ends_on < starts_on:
-        raise RuleError("The end date must be on or after the start date.")
+        raise RuleError("The end date must be on or after the start date.", field="ends_on")
     with transaction.atomic():
         policy = PaymentPolicy.objects.select_for_update().filter(project=project).first()
         outside = Claim.objects.filter(project=project).filter(on__lt=starts_on)
@@ -161,9 +180,17 @@ def policy_set(
             "notes": notes,
             "updated_at": timezone.now(),
         }
+        created = False
         if policy is None:
-            policy = PaymentPolicy.objects.create(project=project, **values)
-        else:
+            try:
+                with transaction.atomic():
+                    policy = PaymentPolicy.objects.create(project=project, **values)
+                created = True
+            except IntegrityError:
+                # Another request made the policy in the same moment (each saw none): this
+                # one changes it, as it would have a moment later. Never a 500.
+                policy = PaymentPolicy.objects.select_for_update().get(project=project)
+        if not created:
             for name, value in values.items():
                 setattr(policy, name, value)
             policy.save()
@@ -202,8 +229,13 @@ def activity_add(
         raise RuleError("Set the policy's dates first.")
     with transaction.atomic():
         if Activity.objects.filter(policy=policy, name=name).exists():
-            raise RuleError("There is already an activity with that name.")
-        activity = Activity.objects.create(policy=policy, kind=kind, name=name, unit=unit)
+            raise RuleError(ACTIVITY_NAME_TAKEN, field="name")
+        try:
+            with transaction.atomic():
+                activity = Activity.objects.create(policy=policy, kind=kind, name=name, unit=unit)
+        except IntegrityError:
+            # Added by another request in the same moment (the database keeps names unique).
+            raise RuleError(ACTIVITY_NAME_TAKEN, field="name") from None
         rate = Rate.objects.create(
             activity=activity, amount=amount, effective_from=effective_from, set_by=actor
         )
@@ -224,13 +256,15 @@ def rate_set(*, actor: User, activity: Activity, amount: object, effective_from:
     amount = money(amount)
     with transaction.atomic():
         if Rate.objects.filter(activity=activity, effective_from=effective_from).exists():
-            raise RuleError(
-                "There is already a rate from that day. Rates are never changed: choose "
-                "another day for the new rate."
-            )
-        rate = Rate.objects.create(
-            activity=activity, amount=amount, effective_from=effective_from, set_by=actor
-        )
+            raise RuleError(RATE_DAY_TAKEN, field="effective_from")
+        try:
+            with transaction.atomic():
+                rate = Rate.objects.create(
+                    activity=activity, amount=amount, effective_from=effective_from, set_by=actor
+                )
+        except IntegrityError:
+            # Set by another request in the same moment (one rate per activity and day).
+            raise RuleError(RATE_DAY_TAKEN, field="effective_from") from None
         record(
             action="payments.rate_set",
             actor=actor,
@@ -275,11 +309,13 @@ def _meeting_terms(meeting: Meeting, policy: PaymentPolicy) -> tuple[Activity, R
     the same for everyone who came, so read once per meeting."""
     day = meeting_day(meeting)
     if not policy.covers(day):
-        return RuleError("That meeting's date is outside the payment policy.")
+        return RuleError("That meeting's date is outside the payment policy.", field="meeting")
     activity = _meeting_activity(policy)
     rate = rate_in_force(activity, day) if activity is not None else None
     if activity is None or rate is None:
-        return RuleError("The payment policy has no rate for meetings on that day.")
+        return RuleError(
+            "The payment policy has no rate for meetings on that day.", field="meeting"
+        )
     return activity, rate
 
 
@@ -316,6 +352,9 @@ def claims_for_attendance(*, actor: User | None, meeting: Meeting) -> list[Claim
     Idempotent: an attendance has at most one claim (a unique key), so running this
     again makes none twice. Nobody who chose no payment, no member marked as taking part
     in their paid job, and no staff (only members take part for payment), gets one.
+
+    One audit entry (facilitators only) lists the claims made, and is written every time,
+    even when none was: the trail never shows how many claims a meeting made.
     """
     if actor is not None:
         _deny(has_right(actor, meeting.project, ProjectRight.CONFIGURE))
@@ -336,9 +375,9 @@ def claims_for_attendance(*, actor: User | None, meeting: Meeting) -> list[Claim
             ).values_list("user_id", flat=True)
         )
         terms = _meeting_terms(meeting, policy)
-        if isinstance(terms, RuleError):
-            return []
         waiting = Attendance.objects.filter(meeting=meeting, claim__isnull=True).order_by("pk")
+        if isinstance(terms, RuleError):
+            waiting = waiting.none()  # not paid: the meeting's day has no rate
         for attendance in waiting:
             if attendance.user_id in declined or attendance.user_id not in members:
                 continue
@@ -348,14 +387,18 @@ def claims_for_attendance(*, actor: User | None, meeting: Meeting) -> list[Claim
                     claim.save(force_insert=True)
             except IntegrityError:
                 continue  # made meanwhile by another request: one claim per attendance
-            record(
-                action="payments.claim_made",
-                actor=actor,
-                project_id=meeting.project_id,
-                target=claim,
-                details={"kind": claim.kind, "amount": claim.amount, "on": claim.on},
-            )
             made.append(claim)
+        record(
+            action="payments.attendance_claims_made",
+            actor=actor,
+            project_id=meeting.project_id,
+            target=meeting,
+            details={
+                "count": len(made),
+                "claims": [claim.pk for claim in made],
+                "total": sum((claim.amount for claim in made), ZERO),
+            },
+        )
     return made
 
 
@@ -368,19 +411,37 @@ def attendance_record_with_claims(
         return claims_for_attendance(actor=actor, meeting=meeting)
 
 
+# What each kind of claim needs, and what to say when it is missing: the service refuses
+# the first one missing; the claim form shows every one missing at once.
+_THE_DAY = "Enter the day, for example 3 March 2027."
+_HOW_MUCH = "Enter how much you spent, like 12.40."
+CLAIM_NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
+    Claim.Kind.ATTENDANCE: (("meeting", "Choose the meeting you came to."),),
+    Claim.Kind.TIME: (
+        ("activity", "Choose the activity you are claiming for."),
+        ("quantity", "Enter how many hours or sessions, like 2 or 1.5."),
+        ("on", _THE_DAY),
+    ),
+    Claim.Kind.TRAVEL: (("amount", _HOW_MUCH), ("on", _THE_DAY)),
+    Claim.Kind.CARE: (("amount", _HOW_MUCH), ("on", _THE_DAY)),
+}
+ALREADY_CLAIMED = "You have already claimed for that meeting."
+
+
 def claim_make(
     *,
     actor: User,
     project: Project,
     kind: str,
-    on: dt.date,
+    on: dt.date | None,
     description: str,
     activity: Activity | None = None,
     quantity: object = None,
     amount: object = None,
     meeting: Meeting | None = None,
 ) -> Claim:
-    """A member claims time for an activity, an expense, or a meeting they came to."""
+    """A member claims time for an activity, an expense, or a meeting they came to. Each
+    refusal names the field of the claim form it is about."""
     policy = _policy(project)
     _deny(permissions.can_claim(actor, project, policy))
     if project.memberships.filter(user=actor, left_at__isnull=True, paid_staff=True).exists():
@@ -388,26 +449,40 @@ def claim_make(
             "You take part in this project as part of your paid job, so you do not claim "
             "involvement payments. Your attendance at meetings is still recorded."
         )
+    if kind not in CLAIM_NEEDS:
+        raise RuleError("Choose what you are claiming for.", field="kind")
+    given = {"meeting": meeting, "activity": activity, "quantity": quantity, "amount": amount}
+    for name, message in CLAIM_NEEDS[kind]:
+        if (on if name == "on" else given[name]) in (None, ""):
+            raise RuleError(message, field=name)
     description = (description or "").strip()
     if not description:
-        raise RuleError("Say what the claim is for, for example 'Bus to the hospital and back'.")
+        raise RuleError(
+            "Say what the claim is for, for example 'Bus to the hospital and back'.",
+            field="description",
+        )
+    day_field = "on"
     if kind == Claim.Kind.ATTENDANCE:
-        if meeting is None or meeting.project_id != project.pk:
-            raise RuleError("Choose the meeting you came to.")
-        on = meeting_day(meeting)
+        if meeting.project_id != project.pk:
+            raise RuleError("Choose the meeting you came to.", field="meeting")
+        on, day_field = meeting_day(meeting), "meeting"
     if on > timezone.localdate():
-        raise RuleError("You can claim only for something that has already happened.")
+        raise RuleError(
+            "You can claim only for something that has already happened.", field=day_field
+        )
     if not policy.covers(on):
         ends = f" to {policy.ends_on:%-d %B %Y}" if policy.ends_on else " onwards"
         raise RuleError(
             f"That date is outside the payment policy, which covers "
-            f"{policy.starts_on:%-d %B %Y}{ends}."
+            f"{policy.starts_on:%-d %B %Y}{ends}.",
+            field=day_field,
         )
     declined = _choice(project, actor) == Choice.NONE
     if kind in (Claim.Kind.ATTENDANCE, Claim.Kind.TIME) and declined:
         raise RuleError(
             "You chose no payment for this project. To claim for your time, change your "
-            "choice first (expenses can still be claimed)."
+            "choice first (expenses can still be claimed).",
+            field="kind",
         )
     with transaction.atomic():
         if kind == Claim.Kind.ATTENDANCE:
@@ -415,22 +490,24 @@ def claim_make(
             if attendance is None:
                 raise RuleError(
                     "Our records do not show you at that meeting. If you were there, ask a "
-                    "facilitator to add you to its attendance."
+                    "facilitator to add you to its attendance.",
+                    field="meeting",
                 )
             if Claim.objects.filter(attendance=attendance).exists():
-                raise RuleError("You have already claimed for that meeting.")
+                raise RuleError(ALREADY_CLAIMED, field="meeting")
             terms = _meeting_terms(meeting, policy)
             if isinstance(terms, RuleError):
                 raise terms
             claim = _attendance_claim(attendance, meeting, terms)
-            claim.description = description[:300]
         elif kind == Claim.Kind.TIME:
-            if activity is None or activity.policy_id != policy.pk:
-                raise RuleError("Choose the activity you are claiming for.")
+            if activity.policy_id != policy.pk:
+                raise RuleError("Choose the activity you are claiming for.", field="activity")
             quantity = _quantity(quantity)
             rate = rate_in_force(activity, on)
             if rate is None:
-                raise RuleError("The payment policy has no rate for that activity on that day.")
+                raise RuleError(
+                    "The payment policy has no rate for that activity on that day.", field="on"
+                )
             claim = Claim(
                 kind=kind,
                 activity=activity,
@@ -438,23 +515,24 @@ def claim_make(
                 quantity=quantity,
                 amount=(rate.amount * quantity).quantize(PENNY, rounding=ROUND_HALF_UP),
             )
-        elif kind in (Claim.Kind.TRAVEL, Claim.Kind.CARE):
+        else:
             allowed = policy.travel_expenses if kind == Claim.Kind.TRAVEL else policy.care_expenses
             if not allowed:
-                raise RuleError("This project's payment policy does not pay that kind of expense.")
-            value = money(amount if amount is not None else "")
+                raise RuleError(
+                    "This project's payment policy does not pay that kind of expense.",
+                    field="kind",
+                )
+            value = money(amount)
             if value == ZERO:
-                raise RuleError("Enter how much you spent, more than £0.")
+                raise RuleError("Enter how much you spent, more than £0.", field="amount")
             claim = Claim(kind=kind, amount=value)
-        else:
-            raise RuleError("Choose what you are claiming for.")
         claim.project, claim.claimant, claim.on = project, actor, on
         claim.description = description[:300]
         try:
             with transaction.atomic():
                 claim.save(force_insert=True)
         except IntegrityError:
-            raise RuleError("You have already claimed for that meeting.") from None
+            raise RuleError(ALREADY_CLAIMED, field="meeting") from None
         record(
             action="payments.claim_made",
             actor=actor,
@@ -510,7 +588,9 @@ def claim_approve(*, actor: User, project: Project, claim: Claim, reason: str = 
 def claim_query(*, actor: User, project: Project, claim: Claim, reason: str) -> Claim:
     """Ask the member about a claim; the reason is required (they see it)."""
     if not reason.strip():
-        raise RuleError("Say what you want to ask about this claim: the member sees it.")
+        raise RuleError(
+            "Say what you want to ask about this claim: the member sees it.", field="reason"
+        )
     return _review(
         actor=actor, project=project, claim=claim, status=Claim.Status.QUERIED, reason=reason
     )

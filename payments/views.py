@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coproduce.errors import RuleError
+from coproduce.forms import show_refusal
 from coproduce.text import MAX_BIGINT, parse_bounded_int
 from meetings import permissions as meeting_permissions
 from meetings import selectors as meeting_selectors
@@ -84,7 +85,7 @@ def policy_edit(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
         try:
             services.policy_set(actor=request.user, project=project, **values)
         except RuleError as error:
-            form.add_error(None, str(error))
+            show_refusal(form, error)
         else:
             messages.success(request, _("The payment policy is saved."))
             return _overview(access)
@@ -114,7 +115,7 @@ def activity_add(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
         try:
             services.activity_add(actor=request.user, project=project, **form.cleaned_data)
         except RuleError as error:
-            form.add_error(None, str(error))
+            show_refusal(form, error)
         else:
             messages.success(request, _("The activity and its rate are added."))
             return _overview(access)
@@ -146,7 +147,7 @@ def rate_add(request: HttpRequest, access: ProjectAccess, activity_id: str) -> H
         try:
             services.rate_set(actor=request.user, activity=activity, **form.cleaned_data)
         except RuleError as error:
-            form.add_error(None, str(error))
+            show_refusal(form, error)
         else:
             messages.success(request, _("The new rate is saved. Earlier rates are kept."))
             return _overview(access)
@@ -226,7 +227,7 @@ def claim_create(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
                 actor=user,
                 project=project,
                 kind=data["kind"],
-                on=data["on"] or timezone.localdate(),
+                on=data["on"],
                 description=data["description"],
                 activity=data["activity"],
                 quantity=data["quantity"],
@@ -234,7 +235,7 @@ def claim_create(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
                 meeting=data["meeting"],
             )
         except RuleError as error:
-            form.add_error(None, str(error))
+            show_refusal(form, error)
         else:
             messages.success(request, _("Your claim is sent. A facilitator will look at it."))
             return redirect("payments:ledger", project_id=project.pk)
@@ -278,7 +279,7 @@ def claim_review(request: HttpRequest, access: ProjectAccess, claim_id: str) -> 
         try:
             review(actor=user, project=project, claim=claim, reason=form.cleaned_data["reason"])
         except RuleError as error:
-            form.add_error(None, str(error))
+            show_refusal(form, error)
         else:
             messages.success(request, _("Saved. The member is told."))
             return redirect("payments:claims", project_id=project.pk)
@@ -320,7 +321,7 @@ def attendance(request: HttpRequest, access: ProjectAccess, meeting_id: str) -> 
                 actor=request.user, meeting=meeting, present=form.present()
             )
         except RuleError as error:
-            form.add_error(None, str(error))
+            show_refusal(form, error)
         else:
             messages.success(
                 request,

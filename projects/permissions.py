@@ -127,6 +127,14 @@ def can_read_audit_trail(user: User | AnonymousUser, project: Project) -> bool:
     return has_right(user, project, ProjectRight.READ_AUDIT)
 
 
+def can_read_facilitator_entries(user: User | AnonymousUser, project: Project) -> bool:
+    """The trail's entries only facilitators see (a member's payment choice and claims):
+    those who read the trail and run the project, never observers or sponsors."""
+    return has_right(user, project, ProjectRight.READ_AUDIT) and has_right(
+        user, project, ProjectRight.CONFIGURE
+    )
+
+
 def can_see_member_list(user: User | AnonymousUser, project: Project) -> bool:
     """Facilitators and observers see who is in the project (groups: see below)."""
     return has_right(user, project, ProjectRight.CONFIGURE) or has_right(

@@ -225,3 +225,21 @@ def project(  # type: ignore[no-untyped-def]
     join(created, clinician_member, "member", "clinician")
     join(created, manager, "observer")
     return created
+
+
+def field_error(page, field: str) -> str:  # type: ignore[no-untyped-def]
+    """The error shown beside a form's field on a page ("" when there is none), without
+    the hidden "Error:" screen readers hear first."""
+    import html
+    import re
+
+    found = re.search(
+        rf'<span class="nhsuk-error-message" id="id_{re.escape(field)}_error">(.*?)</span>\s*'
+        r"(?:<|$)",
+        page.content.decode(),
+        re.DOTALL,
+    )
+    if found is None:
+        return ""
+    text = re.sub(r"<[^>]+>", "", found.group(1)).replace("Error:", "").strip()
+    return html.unescape(text)

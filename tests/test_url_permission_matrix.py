@@ -543,6 +543,17 @@ TABLE: dict[str, tuple[Check, ...]] = {
             effect=_action_row,
         ),
     ),
+    "delivery:action_change": (
+        get(FACILITATOR | SPONSOR),
+        post(
+            FACILITATOR | SPONSOR,
+            data=lambda scene: {
+                "owner": str(scene.people["clinician_member"].pk),
+                "due_on": (timezone.localdate() + dt.timedelta(days=12)).isoformat(),
+            },
+            effect=_action_row,
+        ),
+    ),
     "delivery:action_update": (
         get(frozenset({"carer_member"})),
         post(frozenset({"carer_member"}), data=lambda scene: {"text": "The rota is drafted."}),

@@ -388,6 +388,41 @@ def _delivery_values(event: EventLike, words: Words) -> dict[str, Any]:
 
 DELIVERY_PREFIX = "delivery."
 
+# "delivery.action_changed", by what changed: (the trail's line, the members' line).
+_ACTION_CHANGED = {
+    (True, False): (
+        N_("Date a delivery action is due changed by %(actor)s, from %(before)s to %(after)s"),
+        N_("The date a delivery action is due changed, from %(before)s to %(after)s"),
+    ),
+    (False, True): (
+        N_("Delivery action given to a new owner by %(actor)s"),
+        N_("A delivery action was given to a new owner"),
+    ),
+    (True, True): (
+        N_(
+            "Delivery action given to a new owner by %(actor)s, and its due date changed "
+            "from %(before)s to %(after)s"
+        ),
+        N_(
+            "A delivery action was given to a new owner, and its due date changed from "
+            "%(before)s to %(after)s"
+        ),
+    ),
+}
+
+
+def _action_changed(event: EventLike, words: Words, *, for_members: bool) -> Sentence:
+    """Which of the owner and the due date changed, in words (and the dates)."""
+    details = _details(event)
+    found = _ACTION_CHANGED.get(("due_on" in details, "owner" in details))
+    if found is None:
+        registered = EVENT_TYPES["delivery.action_changed"]
+        message = registered.member_sentence if for_members else registered.sentence
+    else:
+        message = found[1] if for_members else found[0]
+    return words(message), _delivery_values(event, words)
+
+
 # What a sentence of the registry needs from an event's details, beyond actor and stage.
 _EXTRAS: dict[str, Callable[[EventLike, Words], dict[str, Any]]] = {
     "stage.moved": _position,
@@ -401,6 +436,7 @@ _EXTRAS: dict[str, Callable[[EventLike, Words], dict[str, Any]]] = {
     "retention.invitation_addresses_removed": _count,
     "retention.participation_deleted": _count,
     "retention.notifications_deleted": _count,
+    "payments.attendance_claims_made": _count,
     **{name: _delivery_values for name in EVENT_TYPES if name.startswith(DELIVERY_PREFIX)},
 }
 # Events whose line varies with what happened (a variant of the registry's sentence).
@@ -416,6 +452,9 @@ _VARIANTS: dict[str, Writer] = {
     "membership.left": _membership_person("membership.left"),
     "membership.removed": _membership_person("membership.removed"),
     "trail.verified": _verified,
+    "delivery.action_changed": lambda event, context: _action_changed(
+        event, context.words, for_members=False
+    ),
 }
 # One writer for each event type shown one by one: the registry's sentence, or its variant.
 WRITERS: dict[str, Writer] = {
@@ -515,7 +554,13 @@ def _link(event: EventLike, context: DescribeContext, has_stage_link: bool) -> P
 
 def _changes(event: EventLike, words: Words) -> tuple[tuple[str, str, str], ...]:
     """The before and after values a stage's settings change (or a delivery change) kept."""
-    if event.action in ("delivery.action_status_changed", "delivery.response_due_set"):
+    if event.action in (
+        "delivery.action_status_changed",
+        "delivery.response_due_set",
+        "delivery.action_changed",
+    ):
+        if event.action == "delivery.action_changed" and "due_on" not in _details(event):
+            return ()  # a new owner only: the line says so (the record keeps no name)
         values = _delivery_values(event, words)
         label = words(N_("Status") if "status" in _details(event) else N_("Due by"))
         return ((label, values["before"], values["after"]),)
@@ -567,6 +612,9 @@ def describe(event: EventLike, context: DescribeContext) -> Line:
 
 # The events everyone in the project sees, in the members' history (never who).
 MEMBER_HISTORY_ACTIONS = names_seen_by(Audience.MEMBERS)
+# The events only the project's facilitators see: never on an observer's or a sponsor's
+# trail page, nor in their exports.
+FACILITATOR_ACTIONS = names_seen_by(Audience.FACILITATORS)
 
 _MEMBER_MESSAGES = {
     name: found.member_sentence
@@ -591,6 +639,8 @@ def _member_sentence(event: EventLike, context: DescribeContext) -> Sentence:
         if details.get("from") == "voting":
             return words(N_("Voting closed on '%(stage)s'")), {}
         return words(N_("Stage '%(stage)s' closed")), {}
+    if event.action == "delivery.action_changed":
+        return _action_changed(event, words, for_members=True)
     if event.action.startswith(DELIVERY_PREFIX) and event.action in _MEMBER_MESSAGES:
         return words(_MEMBER_MESSAGES[event.action]), _delivery_values(event, words)
     if event.action in _MEMBER_MESSAGES:

@@ -8,6 +8,8 @@ a file (`write_file`, used by the background export).
 Each exported event carries every field its hash covers, oldest first, so someone
 outside the portal can recompute the hashes of what they were given. Votes come
 after them, as a count of members for each day and stage (never one row per vote).
+The entries only facilitators see (a member's payments) are in a facilitator's export
+only: an observer's or a sponsor's leaves them out, as their trail page does.
 The last row is the chain's head the export covers (action "trail.head": the newest
 entry's position and hash), so a trail later shortened contradicts every export kept.
 """
@@ -164,10 +166,17 @@ class _Row:
 class _ExportSource:
     """The rows of one export: the events in order, then the days of votes."""
 
-    def __init__(self, project: Project, filters: TrailFilters, up_to: int | None) -> None:
+    def __init__(
+        self,
+        project: Project,
+        filters: TrailFilters,
+        up_to: int | None,
+        with_facilitator_entries: bool,
+    ) -> None:
         self.project = project
         self.filters = filters
         self.up_to = up_to
+        self.with_facilitator_entries = with_facilitator_entries
         stages = list(Stage.objects.filter(project=project).order_by("position"))
         self.context: DescribeContext = describe_context(project, stages)
 
@@ -182,7 +191,12 @@ class _ExportSource:
         converter has to touch: the time already formatted, `details` as JSON text.
         """
         events = (
-            events_queryset(self.project.pk, self.filters, up_to=self.up_to)
+            events_queryset(
+                self.project.pk,
+                self.filters,
+                up_to=self.up_to,
+                with_facilitator_entries=self.with_facilitator_entries,
+            )
             .annotate(
                 time_text=UtcTimeText("created_at"),
                 details_text=Cast("details", TextField()),
@@ -285,9 +299,18 @@ def _read_ahead(chunks: Iterator[list[tuple[Any, ...]]]) -> Iterator[list[tuple[
         helper.join()
 
 
-def count_rows(project: Project, filters: TrailFilters, *, up_to: int | None, limit: int) -> int:
+def count_rows(
+    project: Project,
+    filters: TrailFilters,
+    *,
+    up_to: int | None,
+    limit: int,
+    with_facilitator_entries: bool = False,
+) -> int:
     """How many rows the export will have, counting no further than `limit` (+ votes)."""
-    events = events_queryset(project.pk, filters, up_to=up_to)
+    events = events_queryset(
+        project.pk, filters, up_to=up_to, with_facilitator_entries=with_facilitator_entries
+    )
     counted = events[: limit + 1].count()
     if counted > limit:
         return counted
@@ -321,6 +344,7 @@ def csv_chunks(
     *,
     up_to: int | None,
     on_progress: Progress | None = None,
+    with_facilitator_entries: bool = False,
 ) -> Iterator[bytes]:
     """The export as CSV (UTF-8 with a byte order mark, so spreadsheets read it right).
 
@@ -329,7 +353,7 @@ def csv_chunks(
     times, names of actions, identifiers, codes) are checked all at once and quoted
     only if one of them needs it; free text is always checked.
     """
-    source = _ExportSource(project, filters, up_to)
+    source = _ExportSource(project, filters, up_to, with_facilitator_entries)
     context = source.context
     project_id = str(project.pk)
     event = _Row()
@@ -429,9 +453,10 @@ def jsonl_chunks(
     *,
     up_to: int | None,
     on_progress: Progress | None = None,
+    with_facilitator_entries: bool = False,
 ) -> Iterator[bytes]:
     """The export as JSON Lines: one JSON object per line, values exactly as stored."""
-    source = _ExportSource(project, filters, up_to)
+    source = _ExportSource(project, filters, up_to, with_facilitator_entries)
     context = source.context
     project_id = _json_string(str(project.pk))
     event = _Row()
@@ -531,10 +556,18 @@ def download_name(project: Project, export_format: str, when: dt.datetime) -> st
 
 
 def streaming_response(
-    project: Project, filters: TrailFilters, *, up_to: int, export_format: str, when: dt.datetime
+    project: Project,
+    filters: TrailFilters,
+    *,
+    up_to: int,
+    export_format: str,
+    when: dt.datetime,
+    with_facilitator_entries: bool = False,
 ) -> StreamingHttpResponse:
     """Send the export to the browser as it is written: nothing is held in memory."""
-    chunks = WRITERS[export_format](project, filters, up_to=up_to)
+    chunks = WRITERS[export_format](
+        project, filters, up_to=up_to, with_facilitator_entries=with_facilitator_entries
+    )
     response = StreamingHttpResponse(chunks, content_type=CONTENT_TYPES[export_format])
     name = download_name(project, export_format, when)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -550,6 +583,7 @@ def write_file(
     up_to: int | None,
     export_format: str,
     on_progress: Progress | None = None,
+    with_facilitator_entries: bool = False,
 ) -> int:
     """Write the export to `path` (readable by the portal's user only); return its size.
 
@@ -561,7 +595,14 @@ def write_file(
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "wb") as file:
         _write_all(
-            file, WRITERS[export_format](project, filters, up_to=up_to, on_progress=on_progress)
+            file,
+            WRITERS[export_format](
+                project,
+                filters,
+                up_to=up_to,
+                on_progress=on_progress,
+                with_facilitator_entries=with_facilitator_entries,
+            ),
         )
     os.replace(partial, path)
     return path.stat().st_size

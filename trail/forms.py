@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coproduce.dates import validate_year_in_range
 from projects.models import Stage
-from trail.describe import ACTION_GROUPS, ACTION_LABELS
+from trail.describe import ACTION_GROUPS, ACTION_LABELS, FACILITATOR_ACTIONS
 from trail.models import AuditExport
 from trail.selectors import SYSTEM_PERSON, TrailFilters
 
@@ -55,16 +55,22 @@ class TrailFilterForm(forms.Form):
         *,
         stages: Sequence[Stage],
         people: Sequence[tuple[str, str]],
+        with_facilitator_entries: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(data, **kwargs)
+        kinds = [
+            (name, label)
+            for name, label in ACTION_LABELS.items()
+            if with_facilitator_entries or name not in FACILITATOR_ACTIONS
+        ]
         self.fields["what"].choices = [
             ("", _("Everything")),
             (
                 _("Kinds of entry"),
                 [(f"group:{key}", label) for key, (label, _prefixes) in ACTION_GROUPS.items()],
             ),
-            (_("One kind of entry"), list(ACTION_LABELS.items())),
+            (_("One kind of entry"), kinds),
         ]
         self.fields["person"].choices = [
             ("", _("Anyone")),

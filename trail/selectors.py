@@ -34,6 +34,7 @@ from projects.models import Membership, Project, Stage
 from trail.describe import (
     ACTION_GROUPS,
     BALLOT_PREFIX,
+    FACILITATOR_ACTIONS,
     MEMBER_HISTORY_ACTIONS,
     REMOVED_STAGE,
     STAGE_DETAIL_KEYS,
@@ -116,12 +117,23 @@ def _stage_condition(stage_id: str) -> Q:
 
 
 def events_queryset(
-    project_id: object, filters: TrailFilters, *, up_to: int | None = None
+    project_id: object,
+    filters: TrailFilters,
+    *,
+    up_to: int | None = None,
+    with_facilitator_entries: bool = False,
 ) -> QuerySet[AuditEvent]:
-    """The project's events that match the filters, ballots left out (see `ballot_days`)."""
+    """The project's events that match the filters, ballots left out (see `ballot_days`).
+
+    The entries only facilitators see (a member's payments) are left out unless
+    `with_facilitator_entries` (see `reads_facilitator_entries`): forgetting to ask for
+    them hides them, never shows them (`projects.permissions.can_read_facilitator_entries`).
+    """
     events = AuditEvent.objects.filter(project_id=project_id).exclude(
         action__startswith=BALLOT_PREFIX
     )
+    if not with_facilitator_entries:
+        events = events.exclude(action__in=FACILITATOR_ACTIONS)
     if up_to is not None:
         events = events.filter(sequence__lte=up_to)
     prefixes = _action_prefixes(filters.action)

@@ -68,10 +68,12 @@ def _deny(allowed: bool) -> None:
 
 @dataclass(frozen=True)
 class ExportRequest:
-    """The answer to "export this": stream now (`job` None), or wait for `job`."""
+    """The answer to "export this": stream now (`job` None), or wait for `job`. A
+    facilitator's export holds the entries only facilitators see; anyone else's does not."""
 
     up_to: int
     job: AuditExport | None
+    with_facilitator_entries: bool = False
 
 
 def trail_export(
@@ -85,9 +87,12 @@ def trail_export(
     _deny(permissions.can_read_audit_trail(actor, project))
     if export_format not in AuditExport.Format.values:
         raise ValueError(f"Unknown export format {export_format!r}.")
+    whole = permissions.can_read_facilitator_entries(actor, project)
     with transaction.atomic():
         up_to = last_sequence(project.pk)
-        rows = exports.count_rows(project, filters, up_to=up_to, limit=stream_limit())
+        rows = exports.count_rows(
+            project, filters, up_to=up_to, limit=stream_limit(), with_facilitator_entries=whole
+        )
         background = rows > stream_limit()
         job = None
         if background:
@@ -117,7 +122,7 @@ def trail_export(
 
             job_id = str(job.pk)
             transaction.on_commit(lambda: audit_export_run.delay(job_id))
-    return ExportRequest(up_to=up_to, job=job)
+    return ExportRequest(up_to=up_to, job=job, with_facilitator_entries=whole)
 
 
 def export_run(*, export_id: object) -> AuditExport | None:
@@ -137,7 +142,12 @@ def export_run(*, export_id: object) -> AuditExport | None:
             return job
         filters = TrailFilters.from_json(job.filters)
         up_to = int(job.filters.get("up_to") or 0)
-        job.rows_total = exports.count_rows(project, filters, up_to=up_to, limit=10**12)
+        # The asker's rights now, not when they asked: someone who has stopped running
+        # the project since does not get the entries only facilitators see.
+        whole = permissions.can_read_facilitator_entries(job.requested_by, project)
+        job.rows_total = exports.count_rows(
+            project, filters, up_to=up_to, limit=10**12, with_facilitator_entries=whole
+        )
         job.rows_done = 0
         job.status = AuditExport.Status.RUNNING
         job.file_name = f"{job.pk}.{exports.EXTENSIONS[job.format]}"
@@ -155,6 +165,7 @@ def export_run(*, export_id: object) -> AuditExport | None:
             up_to=up_to,
             export_format=job.format,
             on_progress=progress,
+            with_facilitator_entries=whole,
         )
     except Exception:
         logger.exception("Export %s failed", job.pk)

@@ -1,5 +1,6 @@
-"""The audit trail's pages: the full trail (facilitators and observers), the members'
-history, checking the chain, and exports with their download."""
+"""The audit trail's pages: the full trail (facilitators, observers and sponsors; the
+entries about a member's payments for facilitators only), the members' history, checking
+the chain, and exports with their download."""
 
 from __future__ import annotations
 
@@ -39,10 +40,15 @@ def _with(query: str, **extra: object) -> str:
     return "?" + params.urlencode()
 
 
-def _filter_form(data: QueryDict, stages: list[Stage], people: selectors.People) -> TrailFilterForm:
-    """The filter form, bound only when some filter was given (so no errors at first)."""
+def _filter_form(
+    data: QueryDict, stages: list[Stage], people: selectors.People, *, whole: bool
+) -> TrailFilterForm:
+    """The filter form, bound only when some filter was given (so no errors at first).
+    `whole`: the reader sees the entries only facilitators see, so may filter by them."""
     bound = data if any(data.get(name) for name in FILTER_FIELDS) else None
-    return TrailFilterForm(bound, stages=stages, people=people.choices)
+    return TrailFilterForm(
+        bound, stages=stages, people=people.choices, with_facilitator_entries=whole
+    )
 
 
 @project_page
@@ -50,13 +56,14 @@ def _filter_form(data: QueryDict, stages: list[Stage], people: selectors.People)
 def trail(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
     project = access.project
     _require(permissions.can_read_audit_trail(request.user, project))
+    whole = permissions.can_read_facilitator_entries(request.user, project)
     stages = project_selectors.project_stages(project)
     people = selectors.project_people(project)
-    form = _filter_form(request.GET, stages, people)
+    form = _filter_form(request.GET, stages, people, whole=whole)
     filters = form.filters(timezone.get_current_timezone_name())
     query = form.query()
     page = selectors.trail_page(
-        selectors.events_queryset(project.pk, filters),
+        selectors.events_queryset(project.pk, filters, with_facilitator_entries=whole),
         before=_cursor(request.GET.get("before")),
         after=_cursor(request.GET.get("after")),
     )
@@ -73,6 +80,7 @@ def trail(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
         {
             "project": project,
             "access": access,
+            "sees_facilitator_entries": whole,
             "form": form,
             "filtered": filters.active,
             "entries": selectors.trail_entries(page.events, context),
@@ -160,7 +168,10 @@ def export(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
         return redirect("trail:trail", project_id=project.pk)
     stages = project_selectors.project_stages(project)
     filter_form = _filter_form(
-        QueryDict(form.cleaned_data["query"]), stages, selectors.project_people(project)
+        QueryDict(form.cleaned_data["query"]),
+        stages,
+        selectors.project_people(project),
+        whole=permissions.can_read_facilitator_entries(request.user, project),
     )
     filters = filter_form.filters(timezone.get_current_timezone_name())
     export_format = form.cleaned_data["format"]
@@ -175,6 +186,7 @@ def export(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
         up_to=requested.up_to,
         export_format=export_format,
         when=timezone.localtime(),
+        with_facilitator_entries=requested.with_facilitator_entries,
     )
 
 

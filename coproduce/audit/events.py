@@ -32,8 +32,12 @@ class Audience(StrEnum):
 
     # Everyone in the project: the members' history (without names) and the full trail.
     MEMBERS = "members"
-    # The project's facilitators and observers only (the full trail).
+    # Those who read the full trail: the project's facilitators, observers and sponsors.
     TRAIL_READERS = "trail_readers"
+    # The project's facilitators only: what a member shares with the people who run the
+    # project and nobody else (how they chose to be paid, their claims and amounts).
+    # Observers and sponsors never see these entries, on the trail's page or in exports.
+    FACILITATORS = "facilitators"
     # Nobody one by one: shown only as a count of members for each day (secret ballots).
     COUNTS_ONLY = "counts_only"
     # Site-wide events (no project): the administrators, through `audit_verify` and exports.
@@ -56,6 +60,7 @@ class UnknownEventType(ValueError):
 
 _M = Audience.MEMBERS
 _T = Audience.TRAIL_READERS
+_F = Audience.FACILITATORS
 _A = Audience.ADMINISTRATORS
 
 _TYPES = (
@@ -334,6 +339,15 @@ _TYPES = (
         N_("Action confirmed"),
         N_("A delivery action was confirmed"),
     ),
+    # A facilitator or sponsor gave an action another owner or date: details "due_on"
+    # (before and after) and "owner" (the people's ids), whichever changed.
+    EventType(
+        "delivery.action_changed",
+        N_("Owner or due date of a delivery action changed by %(actor)s"),
+        _M,
+        N_("Action owner or due date changed"),
+        N_("The owner or due date of a delivery action changed"),
+    ),
     EventType(
         "delivery.action_status_changed",
         N_("Delivery action moved from %(before)s to %(after)s by %(actor)s"),
@@ -465,8 +479,11 @@ _TYPES = (
         N_("Minutes agreed"),
         N_("A meeting's minutes were agreed"),
     ),
-    # Involvement payments (payments/): amounts for facilitators and observers only, and a
-    # member's choice of payment never
+    # Involvement payments (payments/): the policy and its rates are the project's, so
+    # trail readers see them; a member's choice, claims and amounts are for facilitators
+    # only (observers and sponsors could otherwise compare who came to a meeting with the
+    # claims it made and learn who chose no payment). Attendance makes its claims in one
+    # entry, whatever their number, so even the count of hidden entries says nothing.
     EventType(
         "payments.policy_set",
         N_("Payment policy set by %(actor)s"),
@@ -483,19 +500,25 @@ _TYPES = (
     EventType("payments.rate_set", N_("New rate set by %(actor)s"), _T, N_("Rate set")),
     EventType(
         "payments.choice_made",
-        N_("Someone chose how they are paid for taking part"),
-        _T,
+        N_("%(actor)s chose how they are paid for taking part"),
+        _F,
         N_("Payment choice made"),
     ),
-    EventType("payments.claim_made", N_("Claim made by %(actor)s"), _T, N_("Claim made")),
+    EventType("payments.claim_made", N_("Claim made by %(actor)s"), _F, N_("Claim made")),
     EventType(
-        "payments.claim_approved", N_("Claim approved by %(actor)s"), _T, N_("Claim approved")
+        "payments.attendance_claims_made",
+        N_("Claims for a meeting's attendance made by %(actor)s: %(count)s"),
+        _F,
+        N_("Claims made from attendance"),
     ),
-    EventType("payments.claim_queried", N_("Claim queried by %(actor)s"), _T, N_("Claim queried")),
+    EventType(
+        "payments.claim_approved", N_("Claim approved by %(actor)s"), _F, N_("Claim approved")
+    ),
+    EventType("payments.claim_queried", N_("Claim queried by %(actor)s"), _F, N_("Claim queried")),
     EventType(
         "payments.claims_exported",
         N_("Approved claims exported for finance by %(actor)s"),
-        _T,
+        _F,
         N_("Claims exported for finance"),
     ),
     # The record itself

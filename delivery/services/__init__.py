@@ -2,8 +2,8 @@
 
 - `recommendations`: recommendations from a closed vote, the date a response is due,
   the organisation's responses (every version kept), comments on recommendations;
-- `actions`: delivery actions (proposed, confirmed, moved along), progress updates and
-  comments on actions;
+- `actions`: delivery actions (proposed, confirmed, given another owner or date, moved
+  along), progress updates and comments on actions;
 - `review`: the recommendations acted on put to a review stage's verdict vote, and the
   public "You said, we did" page published and withdrawn.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from coproduce.errors import RightsError, RuleError
 from delivery.services.actions import (
+    action_change,
     action_comment_create,
     action_confirm,
     action_propose,
@@ -30,6 +31,7 @@ from delivery.services.review import report_publish, report_withdraw, review_opt
 __all__ = [
     "RightsError",
     "RuleError",
+    "action_change",
     "action_comment_create",
     "action_confirm",
     "action_propose",

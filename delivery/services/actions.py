@@ -1,5 +1,6 @@
 """Delivery actions: proposed by anyone in the project, confirmed by a facilitator or
-sponsor, moved along step by step by their owner, with progress updates and comments."""
+sponsor (who can give one another owner or date), moved along step by step by their
+owner, with progress updates and comments."""
 
 from __future__ import annotations
 
@@ -14,15 +15,18 @@ from coproduce.errors import RuleError
 from delivery import notify as delivery_notify
 from delivery import permissions
 from delivery.models import (
-    STATUS_STEPS,
     Action,
     ActionStatus,
     ActionUpdate,
     DeliveryComment,
     Recommendation,
 )
-from delivery.rules import deny, not_in_the_past, takes_part
+from delivery.rules import deny, next_statuses, not_in_the_past, takes_part
 from participants.models import User
+
+OWNER_TAKES_PART = (
+    "Choose someone who takes part in this project: a member, a facilitator or a sponsor."
+)
 
 
 def _current_response(recommendation: Recommendation):  # type: ignore[no-untyped-def]
@@ -60,10 +64,7 @@ def action_propose(
     title = _required(title, "title", "Say what will be done.")
     done_looks_like = _required(done_looks_like, "done_looks_like", 'Say what "done" looks like.')
     if not takes_part(project, owner):
-        raise RuleError(
-            "Choose someone who takes part in this project: a member, a facilitator or a sponsor.",
-            field="owner",
-        )
+        raise RuleError(OWNER_TAKES_PART, field="owner")
     not_in_the_past(due_on, field="due_on")
     confirms = permissions.can_confirm_actions(actor, project)
     now = timezone.now()
@@ -132,10 +133,9 @@ def action_status_change(*, actor: User, action: Action, status: str, reason: st
         before = ActionStatus(locked.status)
         if status == before:
             return locked
-        if status not in STATUS_STEPS[before]:
-            steps = ", ".join(
-                str(ActionStatus(step).label).lower() for step in STATUS_STEPS[before]
-            )
+        allowed = next_statuses(before)
+        if status not in allowed:
+            steps = ", ".join(str(step.label).lower() for step in allowed)
             raise RuleError(
                 f'An action that is "{str(before.label).lower()}" moves one step at a time. '
                 f"From here it can be: {steps}.",
@@ -150,6 +150,45 @@ def action_status_change(*, actor: User, action: Action, status: str, reason: st
             project_id=project.pk,
             target=locked,
             details={"status": [str(before), str(status)]},
+        )
+    return locked
+
+
+def action_change(*, actor: User, action: Action, owner: User, due_on: date) -> Action:
+    """A facilitator or sponsor gives an unfinished action another owner, another due date,
+    or both. Reminders follow: those for the old owner or date not yet emailed are
+    withdrawn; a confirmed action's new owner is told it is theirs, or its owner is told
+    of its new date."""
+    project = action.recommendation.project
+    deny(permissions.can_change_action(actor, project, action))
+    if not takes_part(project, owner):
+        raise RuleError(OWNER_TAKES_PART, field="owner")
+    with transaction.atomic():
+        locked = _locked(action)
+        if not permissions.can_change_action(actor, project, locked):
+            raise RuleError(
+                "This action is done or dropped, so its owner and date stay as they were."
+            )
+        changed: dict[str, list[object]] = {}
+        if due_on != locked.due_on:
+            not_in_the_past(due_on, field="due_on")  # an unchanged date may have passed
+            changed["due_on"] = [locked.due_on.isoformat(), due_on.isoformat()]
+        if owner.pk != locked.owner_id:
+            changed["owner"] = [locked.owner_id, owner.pk]
+        if not changed:
+            return locked
+        owner_before, due_before = locked.owner_id, locked.due_on
+        locked.owner, locked.due_on = owner, due_on
+        locked.save(update_fields=["owner", "due_on"])
+        record(
+            action="delivery.action_changed",
+            actor=actor,
+            project_id=project.pk,
+            target=locked,
+            details=changed,
+        )
+        delivery_notify.action_changed_notify(
+            action=locked, project=project, owner_before=owner_before, due_before=due_before
         )
     return locked
 

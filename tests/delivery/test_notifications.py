@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from delivery import notify
 from delivery.models import Action, Recommendation
@@ -14,7 +16,9 @@ from delivery.tasks import delivery_reminders_due
 from participants.models import User
 from participants.notifications.models import Notification, NotificationPreference
 from projects.models import Project
+from tests.conftest import join
 from tests.delivery import helpers
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +57,27 @@ def test_response_reminders_before_and_after_the_date_once_each(
     assert _kinds(sponsor, "response_due") == ["A response is due soon", "A response is overdue"]
 
 
+def test_response_reminders_read_each_projects_sponsors_once(
+    project: Project, recs: list[Recommendation], sponsor: User
+) -> None:
+    """However many recommendations of a project wait, one read of its sponsors a run."""
+    second_sponsor = UserFactory(email="second-sponsor@example.org", display_name="Tall Ash")
+    join(project, second_sponsor, "sponsor")
+    Notification.objects.all().delete()
+    due = recs[0].response_due_on
+    with CaptureQueriesContext(connection) as queries:
+        asked = notify.response_reminders_send(today=due - timedelta(days=2))
+    assert asked == 3 * 2  # three recommendations, two sponsors each
+    read_memberships = [
+        query["sql"]
+        for query in queries.captured_queries
+        if '"projects_membership"' in query["sql"] and query["sql"].startswith("SELECT")
+    ]
+    assert len(read_memberships) == 1, read_memberships
+    for person in (sponsor, second_sponsor):
+        assert _kinds(person, "response_due") == ["A response is due soon"] * 3
+
+
 def test_action_reminders_go_to_the_owner(
     recs: list[Recommendation], sponsor: User, carer_member: User, clinician_member: User
 ) -> None:
@@ -68,6 +93,52 @@ def test_action_reminders_go_to_the_owner(
         "An action of yours is overdue",
     ]
     assert not _kinds(clinician_member, "action_due")
+
+
+def test_reminders_follow_a_new_owner_and_date(
+    recs: list[Recommendation],
+    sponsor: User,
+    facilitator: User,
+    carer_member: User,
+    clinician_member: User,
+) -> None:
+    helpers.respond(sponsor, recs[0], "accepted")
+    action = helpers.confirmed_action(sponsor, recs[0], carer_member, due_on=helpers.in_days(2))
+    notify.action_reminders_send(today=helpers.in_days(0))
+    assert _kinds(carer_member, "action_due") == ["An action of yours is due soon"]
+    # Given to the clinician, due in ten days: the carer's reminder (not emailed yet) is
+    # withdrawn, the clinician is told the action is theirs.
+    helpers.services.action_change(
+        actor=facilitator,
+        action=helpers.fresh_action(action),
+        owner=clinician_member,
+        due_on=helpers.in_days(10),
+    )
+    assert _kinds(carer_member, "action_due") == []
+    assert _kinds(clinician_member, "action_assigned") == ["A delivery action is yours"]
+    assigned = Notification.objects.get(recipient=clinician_member, kind="action_assigned")
+    assert f"due by {helpers.in_days(10):%d %B %Y}" in assigned.body
+    # Nothing is due soon any more on the old date; on the new one, the new owner hears.
+    assert notify.action_reminders_send(today=helpers.in_days(1)) == 0
+    notify.action_reminders_send(today=helpers.in_days(7))
+    notify.action_reminders_send(today=helpers.in_days(11))
+    assert _kinds(clinician_member, "action_due") == [
+        "An action of yours is due soon",
+        "An action of yours is overdue",
+    ]
+    assert _kinds(carer_member, "action_due") == []
+    # A new date only: the owner is told it.
+    helpers.services.action_change(
+        actor=sponsor,
+        action=helpers.fresh_action(action),
+        owner=clinician_member,
+        due_on=helpers.in_days(20),
+    )
+    told = Notification.objects.filter(recipient=clinician_member, kind="action_due").latest(
+        "created_at"
+    )
+    assert told.subject == "The date your action is due has changed"
+    assert f"now due by {helpers.in_days(20):%d %B %Y}" in told.body
 
 
 def test_finished_and_unconfirmed_actions_get_no_reminders(

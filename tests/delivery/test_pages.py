@@ -12,9 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from delivery.models import Action, ActionUpdate, Recommendation, Response
+from delivery.models import Action, ActionStatus, ActionUpdate, Recommendation, Response
 from participants.models import User
 from projects.models import Project
+from tests.conftest import field_error
 from tests.delivery import helpers
 from tests.factories import UserFactory
 
@@ -71,6 +72,7 @@ def _pages(project: Project, state: dict[str, object]) -> dict[str, tuple[str, s
             {"carer_member"} | RUNS_DELIVERY,
         ),
         "action_update": ("get", _url("action_update", project, **act), {"carer_member"}),
+        "action_change": ("get", _url("action_change", project, **act), RUNS_DELIVERY),
         # Already confirmed: nobody confirms it again.
         "action_confirm": ("post", _url("action_confirm", project, **act), set()),
     }
@@ -179,19 +181,89 @@ def test_a_member_proposes_and_the_facilitator_confirms(
     assert Action.objects.get(pk=action.pk).confirmed
 
 
-def test_a_skipped_step_is_refused_kindly(
+def _offered(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """The statuses the status page offers, as radio buttons."""
+    return re.findall(r'<input[^>]*name="status"[^>]*value="([a-z_]+)"', page.content.decode())
+
+
+def test_the_status_page_offers_only_the_next_steps(
     client, project: Project, state, carer_member: User
 ) -> None:
     url = _url("action_status", project, action_id=state["action"].pk)
     client.force_login(carer_member)
+    steps = {
+        # status now: (what the page offers, whether it asks for a reason to drop)
+        "planned": (["in_progress", "dropped"], True),
+        "in_progress": (["done", "stuck", "dropped"], True),
+        "done": (["in_progress"], False),
+    }
+    for now, (offered, asks_why) in steps.items():
+        page = client.get(url)
+        assert page.status_code == 200
+        assert f"Now: {ActionStatus(now).label}." in page.content.decode()
+        assert _offered(page) == offered
+        assert ('name="reason"' in page.content.decode()) is asks_why
+        if now != "done":
+            assert client.post(url, {"status": offered[0]}).status_code == 302
+    assert Action.objects.get(pk=state["action"].pk).status == "done"
+
+
+def test_a_skipped_step_is_refused_kindly(
+    client, project: Project, state, carer_member: User
+) -> None:
+    """Sent anyway (from a page opened before the action moved, say): the service refuses
+    it beside the status, and the page offers the steps from where the action is now."""
+    url = _url("action_status", project, action_id=state["action"].pk)
+    client.force_login(carer_member)
     response = client.post(url, {"status": "done", "reason": ""})
     assert response.status_code == 200
-    assert "moves one step at a time" in response.content.decode()
+    assert field_error(response, "status") == (
+        'An action that is "planned" moves one step at a time. '
+        "From here it can be: in progress, dropped."
+    )
+    assert _offered(response) == ["in_progress", "dropped"]
     assert Action.objects.get(pk=state["action"].pk).status == "planned"
     response = client.post(url, {"status": "dropped", "reason": ""})
     assert "Say why the action is dropped" in response.content.decode()
     assert client.post(url, {"status": "in_progress"}).status_code == 302
     assert Action.objects.get(pk=state["action"].pk).status == "in_progress"
+
+
+def test_a_sponsor_gives_an_action_another_owner_and_date(
+    client, project: Project, state, sponsor: User, carer_member: User, clinician_member: User
+) -> None:
+    action = state["action"]
+    client.force_login(sponsor)
+    page = client.get(_url("action", project, action_id=action.pk))
+    assert page.status_code == 200
+    url = _url("action_change", project, action_id=action.pk)
+    assert f'href="{url}"' in page.content.decode()
+    page = client.get(url)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert re.search(rf'<option value="{carer_member.pk}" selected>', text)
+    assert f'value="{action.due_on.isoformat()}"' in text
+    # A date already passed: said beside the date, keeping the owner chosen.
+    past = (timezone.localdate() - timedelta(days=2)).isoformat()
+    page = client.post(url, {"owner": str(clinician_member.pk), "due_on": past})
+    assert page.status_code == 200
+    assert "The date you chose has already passed" in field_error(page, "due_on")
+    assert re.search(rf'<option value="{clinician_member.pk}" selected>', page.content.decode())
+    assert Action.objects.get(pk=action.pk).owner_id == carer_member.pk
+    later = timezone.localdate() + timedelta(days=45)
+    response = client.post(url, {"owner": str(clinician_member.pk), "due_on": later.isoformat()})
+    assert response.status_code == 302
+    assert response["Location"] == action.get_absolute_url()
+    page = client.get(action.get_absolute_url()).content.decode()
+    assert "The action&#x27;s owner and due date are saved." in page
+    assert clinician_member.display_name in page
+    assert f"{later:%-d %B %Y}" in page
+    # The owner (a member) is not offered the link, nor the page.
+    client.force_login(carer_member)
+    page = client.get(action.get_absolute_url())
+    assert page.status_code == 200
+    assert url not in page.content.decode()
+    assert client.get(url).status_code == 403
 
 
 def test_the_owner_posts_an_update(client, project: Project, state, carer_member: User) -> None:
@@ -239,7 +311,9 @@ def test_the_owner_sees_overdue_actions_on_their_home_page(
     assert "Your overdue actions" in page
     assert state["action"].title in page
     client.force_login(clinician_member)
-    assert "Your overdue actions" not in client.get(reverse("home")).content.decode()
+    page = client.get(reverse("home"))
+    assert page.status_code == 200
+    assert "Your overdue actions" not in page.content.decode()
 
 
 def _queries(client, url: str) -> int:
@@ -333,4 +407,6 @@ def test_the_facilitator_takes_a_declined_recommendation_back_to_the_group(
     assert response.status_code == 302
     assert Proposal.objects.get(stage=later).carried_from_id == declined.proposal_id
     client.force_login(carer_member)  # members do not get the link
-    assert link not in client.get(declined.get_absolute_url()).content.decode()
+    page = client.get(declined.get_absolute_url())
+    assert page.status_code == 200
+    assert link not in page.content.decode()

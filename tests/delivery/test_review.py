@@ -352,6 +352,41 @@ def test_the_public_page_shows_the_trail_but_no_personal_data(
     assert not re.search(r"<form|<script(?![^>]*coproduce\.js)", html)
 
 
+def test_a_verdict_two_members_gave_is_not_shown_on_the_public_page(
+    client,
+    project: Project,
+    facilitator: User,
+    members: list[User],
+    acted: dict[str, Recommendation],
+) -> None:
+    """Decisions' small-group rule (`decisions.rules.too_few_to_show`), not a copy: with
+    two voters, the verdict and its figures could show how each of them voted."""
+    lived, carer, _clinician = members
+    record = _verdict_vote(
+        project, facilitator, {lived: ("as_decided", ""), carer: ("as_decided", "")}
+    )
+    (row,) = record.table["rows"]
+    assert sum(int(count) for count in record.turnout.values()) == 2
+    page = decision_page(record.stage)
+    assert page is not None
+    assert page["few_voters"]  # the decision page says so too: the same rule
+    report = services.report_publish(actor=facilitator, project=project)
+    client.logout()
+    response = client.get(report.get_absolute_url())
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert acted["first"].title in html
+    assert "Too few members gave a verdict for it to be shown" in html
+    assert row["verdict"] not in html
+    assert row["figure"] not in html
+    assert "Done as decided" not in html
+    # Members of the project read it on their own page, as on the decision page.
+    client.force_login(lived)
+    inside = client.get(reverse("delivery:you_said", args=[project.pk]))
+    assert inside.status_code == 200
+    assert row["figure"] in inside.content.decode()
+
+
 def test_a_withdrawn_a_republished_or_a_guessed_address_gives_404(
     client, project: Project, facilitator: User, lived_experience_member: User, acted
 ) -> None:
@@ -386,8 +421,9 @@ def test_the_facilitator_publishes_and_withdraws_from_the_page(
     from tests.conftest import force_login_with_two_factors
 
     client.force_login(lived_experience_member)
-    member_page = client.get(reverse("delivery:you_said", args=[project.pk])).content.decode()
-    assert "Publish as a public page" not in member_page
+    member_page = client.get(reverse("delivery:you_said", args=[project.pk]))
+    assert member_page.status_code == 200
+    assert "Publish as a public page" not in member_page.content.decode()
     assert client.post(reverse("delivery:you_said_publish", args=[project.pk])).status_code == 403
     force_login_with_two_factors(client, facilitator)
     response = client.post(reverse("delivery:you_said_publish", args=[project.pk]), follow=True)

@@ -423,6 +423,125 @@ def test_nothing_changes_in_a_finished_project(
         helpers.respond(sponsor, recs[0], "accepted")
 
 
+# --- Another owner or date --------------------------------------------------------------
+
+
+def test_a_facilitator_or_sponsor_gives_an_action_another_owner_and_date(
+    recs: list[Recommendation],
+    sponsor: User,
+    facilitator: User,
+    carer_member: User,
+    clinician_member: User,
+) -> None:
+    helpers.respond(sponsor, recs[0], "accepted")
+    action = helpers.confirmed_action(sponsor, recs[0], carer_member, due_on=helpers.in_days(30))
+    changed = services.action_change(
+        actor=facilitator,
+        action=helpers.fresh_action(action),
+        owner=clinician_member,
+        due_on=helpers.in_days(40),
+    )
+    assert (changed.owner, changed.due_on) == (clinician_member, helpers.in_days(40))
+    stored = Action.objects.get(pk=action.pk)
+    assert (stored.owner_id, stored.due_on) == (clinician_member.pk, helpers.in_days(40))
+    event = AuditEvent.objects.get(action="delivery.action_changed")
+    assert event.actor_id == facilitator.pk
+    assert event.object_id == str(action.pk)
+    assert event.details == {
+        "due_on": [helpers.in_days(30).isoformat(), helpers.in_days(40).isoformat()],
+        "owner": [carer_member.pk, clinician_member.pk],
+    }
+    context = DescribeContext()
+    line = describe(event, context)
+    assert line.text == (
+        "Delivery action given to a new owner by Warm Lark, and its due date changed from "
+        f"{helpers.in_days(30).isoformat()} to {helpers.in_days(40).isoformat()}"
+    )
+    assert line.changes == (
+        ("Due by", helpers.in_days(30).isoformat(), helpers.in_days(40).isoformat()),
+    )
+    assert "Warm Lark" not in describe_for_members(event, context).text
+    # The sponsor moves the date back; saving the same again writes nothing.
+    services.action_change(
+        actor=sponsor,
+        action=helpers.fresh_action(action),
+        owner=clinician_member,
+        due_on=helpers.in_days(35),
+    )
+    services.action_change(
+        actor=sponsor,
+        action=helpers.fresh_action(action),
+        owner=clinician_member,
+        due_on=helpers.in_days(35),
+    )
+    dated = AuditEvent.objects.filter(action="delivery.action_changed").order_by("sequence")
+    assert dated.count() == 2
+    assert describe(dated.last(), context).text == (
+        f"Date a delivery action is due changed by Bright Oak, from "
+        f"{helpers.in_days(40).isoformat()} to {helpers.in_days(35).isoformat()}"
+    )
+    assert describe_for_members(dated.last(), context).text == (
+        f"The date a delivery action is due changed, from {helpers.in_days(40).isoformat()} "
+        f"to {helpers.in_days(35).isoformat()}"
+    )
+
+
+def test_only_those_who_confirm_actions_change_them_and_only_unfinished_ones(
+    recs: list[Recommendation],
+    sponsor: User,
+    carer_member: User,
+    clinician_member: User,
+    manager: User,
+) -> None:
+    helpers.respond(sponsor, recs[0], "accepted")
+    action = helpers.confirmed_action(sponsor, recs[0], carer_member)
+    for person in (carer_member, clinician_member, manager):  # the owner too: not theirs
+        with pytest.raises(RightsError):
+            services.action_change(
+                actor=person,
+                action=helpers.fresh_action(action),
+                owner=clinician_member,
+                due_on=helpers.in_days(9),
+            )
+    Action.objects.filter(pk=action.pk).update(status="done")
+    with pytest.raises(RightsError):
+        services.action_change(
+            actor=sponsor,
+            action=helpers.fresh_action(action),
+            owner=clinician_member,
+            due_on=helpers.in_days(9),
+        )
+    assert Action.objects.get(pk=action.pk).owner_id == carer_member.pk
+    assert not AuditEvent.objects.filter(action="delivery.action_changed").exists()
+
+
+def test_kind_refusals_of_another_owner_or_date(
+    recs: list[Recommendation], sponsor: User, carer_member: User, outsider: User, manager: User
+) -> None:
+    helpers.respond(sponsor, recs[0], "accepted")
+    action = helpers.confirmed_action(sponsor, recs[0], carer_member, due_on=helpers.in_days(2))
+
+    def change(**values):  # type: ignore[no-untyped-def]
+        values = {"owner": carer_member, "due_on": helpers.in_days(2), **values}
+        return lambda: services.action_change(
+            actor=sponsor, action=helpers.fresh_action(action), **values
+        )
+
+    _field_error(change(owner=outsider), "owner")
+    _field_error(change(owner=manager), "owner")  # observers read only
+    _field_error(change(due_on=helpers.in_days(-1)), "due_on")
+    assert not AuditEvent.objects.filter(action="delivery.action_changed").exists()
+    # A date already passed may stay as it is while the owner changes.
+    Action.objects.filter(pk=action.pk).update(due_on=helpers.in_days(-3))
+    services.action_change(
+        actor=sponsor,
+        action=helpers.fresh_action(action),
+        owner=sponsor,
+        due_on=helpers.in_days(-3),
+    )
+    assert Action.objects.get(pk=action.pk).owner_id == sponsor.pk
+
+
 # --- The trail --------------------------------------------------------------------
 
 

@@ -1,7 +1,8 @@
 """From recommendations to delivery: the sponsor responds (one declined, with reasons), a
 member proposes an action and owns it, the facilitator confirms it and gives a response
-more time, the owner posts an update and moves the action along (a skipped step is
-refused kindly). Keyboard only, with axe-core on every page visited."""
+more time and the action a later date, the owner posts an update and moves the action
+along (the page offers only the next steps). Keyboard only, with axe-core on every page
+visited."""
 
 from __future__ import annotations
 
@@ -113,6 +114,24 @@ def test_sponsor_responds_member_proposes_facilitator_confirms_owner_updates(
     press(page, page.get_by_role("button", name="Confirm this action"))
     expect(page.get_by_role("status")).to_contain_text("The action is confirmed.")
     assert_accessible(page)
+    # ...gives it a later date (a date already passed is refused beside the field)...
+    press(page, page.get_by_role("link", name="Change who owns it or when it is due"))
+    expect(heading(page)).to_have_text("Who owns it and when it is due")
+    assert_accessible(page)
+    expect(page.get_by_label("Who owns it")).to_have_value(str(lived_experience_member.pk))
+    due_field = page.get_by_label("Due by")
+    tab_to(page, due_field)
+    due_field.fill((timezone.localdate() - timedelta(days=1)).isoformat())
+    press(page, page.get_by_role("button", name="Save"))
+    expect(page.locator("#id_due_on_error")).to_contain_text("has already passed")
+    assert_accessible(page)
+    later_due = timezone.localdate() + timedelta(days=50)
+    tab_to(page, due_field)
+    due_field.fill(later_due.isoformat())
+    press(page, page.get_by_role("button", name="Save"))
+    expect(page.get_by_role("status")).to_contain_text("owner and due date are saved")
+    expect(page.get_by_role("main")).to_contain_text(f"{later_due:%-d %B %Y}")
+    assert Action.objects.get().due_on == later_due
     # ...and gives the third recommendation's response more time.
     page.goto(base + third.get_absolute_url())
     press(page, page.get_by_role("link", name="Change the date the response is due"))
@@ -143,17 +162,17 @@ def test_sponsor_responds_member_proposes_facilitator_confirms_owner_updates(
     expect(page.get_by_role("main")).to_contain_text("The job description is agreed.")
     assert_accessible(page)
 
-    # ...and moves it along, one step at a time.
+    # ...and moves it along, one step at a time: only the next steps are offered.
     press(page, page.get_by_role("link", name="Change where it stands"))
     expect(heading(page)).to_have_text("Where the action stands")
     assert_accessible(page)
-    _choose(page, "Where the action stands now", 2)  # planned -> done skips a step
-    expect(page.get_by_label("Done")).to_be_checked()
-    press(page, page.get_by_role("button", name="Save"))
-    expect(page.locator(".nhsuk-error-summary")).to_contain_text("one step at a time")
+    choices = page.get_by_role("group", name="Where the action stands now").get_by_role("radio")
+    expect(choices).to_have_count(2)  # planned: in progress, or dropped (not done)
+    expect(page.get_by_label("Done", exact=True)).to_have_count(0)
+    press(page, page.get_by_role("button", name="Save"))  # nothing chosen
+    expect(page.locator(".nhsuk-error-summary")).to_contain_text("Choose where the action")
     assert_accessible(page)
-    tab_to(page, page.get_by_label("Done"))  # Tab reaches the choice kept from before
-    page.keyboard.press("ArrowUp")
+    _choose(page, "Where the action stands now", 0)
     expect(page.get_by_label("In progress")).to_be_checked()
     press(page, page.get_by_role("button", name="Save"))
     expect(page.get_by_role("status")).to_contain_text("The action's status has been saved.")

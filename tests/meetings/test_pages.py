@@ -12,7 +12,7 @@ from django.utils import timezone
 from meetings import services
 from meetings.calendar import escape_text, fold, meeting_ics
 from meetings.models import Meeting, Reply
-from tests.conftest import join
+from tests.conftest import field_error, join
 from tests.factories import UserFactory
 from tests.meetings.conftest import schedule
 
@@ -39,7 +39,9 @@ def test_a_member_replies_and_only_facilitators_see_the_needs(
     assert NEEDS in client.get(_url("meetings:detail", meeting)).text
     for person in (carer_member, manager):
         client.force_login(person)
-        assert NEEDS not in client.get(_url("meetings:detail", meeting)).text
+        page = client.get(_url("meetings:detail", meeting))
+        assert page.status_code == 200  # the meeting page itself, not a refusal
+        assert NEEDS not in page.text
     client.force_login(facilitator)
     page = client.get(_url("meetings:detail", meeting))
     assert NEEDS in page.text
@@ -67,7 +69,22 @@ def test_schedule_page_keeps_what_was_typed_and_says_what_is_wrong(
     assert "starting with https://" in page.text or "starts with https://" in page.text
     assert not Meeting.objects.exists()
     data.update(ends_at="2027-03-03T17:00", online_link="", starts_at="2027-03-03T18:00")
-    assert "must end after it starts" in client.post(url, data).text
+    page = client.post(url, data)
+    assert page.status_code == 200
+    # The service's rule, said beside the end time (the form holds no copy of it).
+    assert field_error(page, "ends_at") == "The meeting must end after it starts."
+    assert 'value="2027-03-03T17:00"' in page.text
+    data.update(ends_at="2027-03-03T20:00", online_link="ftp://meet.example.org/night")
+    page = client.post(url, data)
+    assert page.status_code == 200
+    assert "starting with https://" in field_error(page, "online_link")
+    data.update(online_link="")
+    page = client.post(url, data)
+    assert page.status_code == 200
+    assert field_error(page, "place") == (
+        "Say where the meeting is: a place, an online link, or both."
+    )
+    assert not Meeting.objects.exists()
     data.update(ends_at="2127-03-03T20:00")
     assert "between the years" in client.post(url, data).text
     data.update(ends_at="2027-03-03T20:00", place="Carers' Centre")
@@ -125,8 +142,10 @@ def test_a_cancelled_meeting_says_so_in_the_calendar(meeting, facilitator) -> No
 def test_minutes_pages(client, past_meeting, facilitator, carer_member, manager) -> None:
     client.force_login(facilitator)
     url = _url("meetings:minutes", past_meeting)
-    assert "Write your comment" not in client.post(url, {"text": ""}).text
-    assert "Write the minutes before saving" in client.post(url, {"text": ""}).text
+    page = client.post(url, {"text": ""})
+    assert page.status_code == 200
+    assert "Write your comment" not in page.text
+    assert "Write the minutes before saving" in page.text
     assert client.post(url, {"text": "We agreed three things."}).status_code == 302
     client.force_login(carer_member)
     assert client.post(url, {"text": "Rewritten"}).status_code == 403

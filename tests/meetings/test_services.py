@@ -38,16 +38,20 @@ def test_only_facilitators_schedule(project, lived_experience_member, manager) -
 
 
 @pytest.mark.parametrize(
-    ("values", "message"),
+    ("values", "message", "field"),
     [
-        ({"place": "", "online_link": ""}, "a place, an online link"),
-        ({"online_link": "javascript:alert(1)"}, "https://"),
-        ({"hours": -1}, "end after it starts"),
+        ({"place": "", "online_link": ""}, "a place, an online link", "place"),
+        ({"online_link": "javascript:alert(1)"}, "https://", "online_link"),
+        ({"hours": -1}, "end after it starts", "ends_at"),
+        ({"arrangements": ["a lift"]}, "arrangements from the list", "arrangements"),
     ],
 )
-def test_rules_of_a_meeting(project, facilitator, values, message) -> None:
-    with pytest.raises(RuleError, match=message):
+def test_rules_of_a_meeting(project, facilitator, values, message, field) -> None:
+    """The rules live here only: each refusal names the form's field, where the page shows
+    it (the meeting form holds no copy of them)."""
+    with pytest.raises(RuleError, match=message) as refused:
         schedule(project, facilitator, **values)
+    assert refused.value.field == field
     assert not Meeting.objects.exists()
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from payments import services
 from payments.models import Claim, Rate
+from tests.conftest import field_error
 from tests.meetings.conftest import schedule
 
 pytestmark = pytest.mark.django_db
@@ -96,10 +97,13 @@ def test_other_members_never_see_choices_or_claims(
     client.force_login(lived_experience_member)
     for name in ("overview", "ledger", "choice"):
         page = client.get(_url(name, project))
+        assert page.status_code == 200  # the page itself, not a refusal with nothing on it
         assert "9.99" not in page.text
         assert "Taxi" not in page.text
         assert "Vouchers" not in page.text or name == "choice"  # the choices offered
-    assert "You chose" not in client.get(_url("overview", project)).text
+    page = client.get(_url("overview", project))
+    assert page.status_code == 200
+    assert "You chose" not in page.text
     for person in (lived_experience_member, manager):
         client.force_login(person)
         assert client.get(_url("claims", project)).status_code == 403
@@ -124,7 +128,12 @@ def test_attendance_page_makes_claims_and_the_member_downloads_a_statement(
     review = _url("claim_review", project, claim_id=claim.pk)
     assert "Not chosen yet" in client.get(review).text  # the facilitator sees the choice
     page = client.post(review, {"decision": "query", "reason": ""})
-    assert "Say what you want to ask" in page.text
+    assert page.status_code == 200
+    # The service's rule, beside the reason (the review form holds no copy of it).
+    assert field_error(page, "reason") == (
+        "Say what you want to ask about this claim: the member sees it."
+    )
+    assert Claim.objects.get().status == "submitted"
     assert client.post(review, {"decision": "approve", "reason": ""}).status_code == 302
     exported = client.post(_url("export", project))
     rows = list(csv.reader(io.StringIO(exported.content.decode())))
@@ -164,3 +173,38 @@ def test_pages_read_a_flat_number_of_queries(
     assert _queries(client, _url("overview", project)) == overview_before
     client.force_login(carer_member)
     assert _queries(client, _url("ledger", project)) == ledger_before
+
+
+def test_refusals_show_beside_the_field_they_are_about(
+    client, project, policy, facilitator, carer_member
+) -> None:
+    client.force_login(facilitator)
+    page = client.post(
+        _url("activity_add", project),
+        {
+            "kind": "reviewing",
+            "name": "Reviewing documents",
+            "unit": "session",
+            "amount": "31",
+            "effective_from": "2027-04-01",
+        },
+    )
+    assert page.status_code == 200
+    assert field_error(page, "name") == (
+        "There is already an activity with that name. Choose another name."
+    )
+    assert 'value="31"' in page.text
+    client.force_login(carer_member)
+    # Every field a travel claim needs, at once (the service's own list of them).
+    page = client.post(_url("claim_create", project), {"kind": "travel", "description": "Bus"})
+    assert page.status_code == 200
+    assert field_error(page, "amount") == "Enter how much you spent, like 12.40."
+    assert field_error(page, "on") == "Enter the day, for example 3 March 2027."
+    # A rule the service holds, beside its field.
+    page = client.post(
+        _url("claim_create", project),
+        {"kind": "travel", "amount": "4.00", "on": "2030-01-01", "description": "Bus"},
+    )
+    assert page.status_code == 200
+    assert field_error(page, "on") == "You can claim only for something that has already happened."
+    assert not Claim.objects.exists()

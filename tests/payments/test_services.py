@@ -16,7 +16,7 @@ from coproduce.errors import RightsError, RuleError
 from meetings.models import Attendance
 from participants.notifications.models import Notification
 from payments import selectors, services
-from payments.models import Claim, PaymentChoice, Rate, tax_year_of
+from payments.models import Claim, PaymentChoice, PaymentPolicy, Rate, tax_year_of
 from tests.meetings.conftest import schedule
 
 pytestmark = pytest.mark.django_db
@@ -107,7 +107,10 @@ def test_attendance_makes_one_claim_at_the_rate_of_that_day(
     assert _attend(facilitator, past_meeting, carer_member, lived_experience_member) == []
     assert services.claims_for_attendance(actor=None, meeting=past_meeting) == []
     assert Claim.objects.count() == 2
-    assert AuditEvent.objects.filter(action="payments.claim_made").count() == 2
+    # One entry each time attendance makes claims, listing them (none the second time).
+    events = AuditEvent.objects.filter(action="payments.attendance_claims_made")
+    assert [event.details["count"] for event in events.order_by("sequence")] == [2, 0, 0]
+    assert not AuditEvent.objects.filter(action="payments.claim_made").exists()
 
 
 def test_an_older_meeting_is_paid_at_the_older_rate(project, policy, facilitator, carer_member):  # type: ignore[no-untyped-def]
@@ -194,28 +197,40 @@ def test_time_and_expenses(project, policy, reviewing, carer_member) -> None:
 
 
 @pytest.mark.parametrize(
-    ("values", "message"),
+    ("values", "message", "field"),
     [
-        ({"kind": "travel", "amount": "5", "description": " "}, "Say what the claim is for"),
-        ({"kind": "travel", "amount": "5.123"}, "two numbers after the point"),
-        ({"kind": "travel", "amount": "-5"}, "cannot be negative"),
-        ({"kind": "travel", "amount": "5", "days": -100}, "outside the payment policy"),
-        ({"kind": "travel", "amount": "5", "days": 3}, "already happened"),
-        ({"kind": "time", "quantity": "0"}, "more than 0"),
+        (
+            {"kind": "travel", "amount": "5", "description": " "},
+            "Say what the claim is for",
+            "description",
+        ),
+        ({"kind": "travel", "amount": "5.123"}, "two numbers after the point", "amount"),
+        ({"kind": "travel", "amount": "-5"}, "cannot be negative", "amount"),
+        ({"kind": "travel", "amount": None}, "how much you spent", "amount"),
+        ({"kind": "travel", "amount": "5", "days": -100}, "outside the payment policy", "on"),
+        ({"kind": "travel", "amount": "5", "days": 3}, "already happened", "on"),
+        ({"kind": "travel", "amount": "5", "days": None}, "Enter the day", "on"),
+        ({"kind": "time", "quantity": "0"}, "more than 0", "quantity"),
+        ({"kind": "attendance"}, "Choose the meeting", "meeting"),
+        ({"kind": "gift"}, "Choose what you are claiming for", "kind"),
     ],
 )
-def test_kind_refusals_of_a_claim(project, policy, reviewing, carer_member, values, message):  # type: ignore[no-untyped-def]
+def test_kind_refusals_of_a_claim(  # type: ignore[no-untyped-def]
+    project, policy, reviewing, carer_member, values, message, field
+):
+    """Each refusal names the claim form's field it is about (the page shows it there)."""
     days = values.pop("days", -1)
     values.setdefault("description", "Something")
     if values["kind"] == "time":
         values["activity"] = reviewing
-    with pytest.raises(RuleError, match=message):
+    with pytest.raises(RuleError, match=message) as refused:
         services.claim_make(
             actor=carer_member,
             project=project,
-            on=timezone.localdate() + dt.timedelta(days=days),
+            on=None if days is None else timezone.localdate() + dt.timedelta(days=days),
             **values,
         )
+    assert refused.value.field == field
     assert not Claim.objects.exists()
 
 
@@ -413,3 +428,107 @@ def test_saving_attendance_keeps_the_record_of_someone_who_has_left_since(
     _attend(facilitator, past_meeting, lived_experience_member)
     assert Attendance.objects.filter(meeting=past_meeting, user=carer_member).exists()
     assert Claim.objects.filter(claimant=carer_member).count() == 1
+
+
+# --- Two submits at once ------------------------------------------------------------------
+
+
+def _at_the_same_moment(first, second):  # type: ignore[no-untyped-def]
+    """Run `first` as another request whose transaction commits only once `second` (run
+    here) waits for it in the database: the race of two submits at once, every time.
+
+    Each saw nothing of the other when it checked, so `second` meets the database's
+    unique constraint. Returns what `second` returned or raised.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        here = cursor.fetchone()[0]
+    written = threading.Event()
+    failures: list[BaseException] = []
+
+    def other_request() -> None:
+        try:
+            with transaction.atomic():
+                first()
+                written.set()
+                with connection.cursor() as cursor:  # until `second` waits for this one
+                    for _attempt in range(400):
+                        cursor.execute(
+                            "SELECT count(*) FROM pg_locks WHERE NOT granted AND pid = %s", [here]
+                        )
+                        if cursor.fetchone()[0]:
+                            break
+                        threading.Event().wait(0.025)
+        except BaseException as error:
+            failures.append(error)
+            written.set()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_request)
+    thread.start()
+    written.wait(30)
+    try:
+        return second()
+    except BaseException as error:
+        return error
+    finally:
+        thread.join()
+        assert not failures
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_activity_added_twice_at_once_is_refused_kindly(project, policy, facilitator):  # type: ignore[no-untyped-def]
+    def add():  # type: ignore[no-untyped-def]
+        return services.activity_add(
+            actor=facilitator,
+            project=project,
+            kind="co_facilitating",
+            name="Co-facilitating",
+            unit="session",
+            amount="40",
+            effective_from=policy.starts_on,
+        )
+
+    events = AuditEvent.objects.filter(action="payments.activity_added")
+    before = events.count()
+    outcome = _at_the_same_moment(add, add)
+    assert isinstance(outcome, RuleError), outcome
+    assert outcome.field == "name"
+    assert "already an activity with that name" in str(outcome)
+    # Nothing half-written: one activity, one rate, one audit entry.
+    assert Rate.objects.filter(activity__name="Co-facilitating").count() == 1
+    assert events.count() == before + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_rate_set_twice_at_once_is_refused_kindly(policy, facilitator) -> None:
+    activity = policy.activities.get(kind="reviewing")
+
+    def set_rate():  # type: ignore[no-untyped-def]
+        return services.rate_set(
+            actor=facilitator, activity=activity, amount="33", effective_from=dt.date(2030, 1, 1)
+        )
+
+    events = AuditEvent.objects.filter(action="payments.rate_set")
+    before = events.count()
+    outcome = _at_the_same_moment(set_rate, set_rate)
+    assert isinstance(outcome, RuleError), outcome
+    assert outcome.field == "effective_from"
+    assert "already a rate from that day" in str(outcome)
+    assert Rate.objects.filter(activity=activity, effective_from=dt.date(2030, 1, 1)).count() == 1
+    assert events.count() == before + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_policy_set_twice_at_once_keeps_the_later_one(project, facilitator) -> None:
+    def policy_from(day: dt.date):  # type: ignore[no-untyped-def]
+        return lambda: services.policy_set(actor=facilitator, project=project, starts_on=day)
+
+    outcome = _at_the_same_moment(
+        policy_from(dt.date(2027, 1, 1)), policy_from(dt.date(2027, 2, 1))
+    )
+    assert not isinstance(outcome, BaseException), outcome
+    # As if one had been saved a moment after the other: one policy, the later dates.
+    assert PaymentPolicy.objects.get(project=project).starts_on == dt.date(2027, 2, 1)
+    assert AuditEvent.objects.filter(action="payments.policy_set").count() == 2

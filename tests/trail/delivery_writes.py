@@ -4,6 +4,7 @@ events it must record. Kept beside it so that each app's list stays in one place
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.utils import timezone
 
@@ -108,6 +109,17 @@ DELIVERY_WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
             )
         ),
         {"delivery.action_confirmed"},
+    ),
+    "action_change": (
+        lambda c: (
+            lambda a=_delivery_action(c): delivery.services.action_change(
+                actor=c.facilitator,
+                action=a,
+                owner=c.facilitator,
+                due_on=timezone.localdate() + timedelta(days=60),
+            )
+        ),
+        {"delivery.action_changed"},
     ),
     "action_status_change": (
         lambda c: (

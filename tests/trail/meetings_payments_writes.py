@@ -161,7 +161,7 @@ WRITES: dict[str, tuple[Callable[[Any], Run], set[str]]] = {
         lambda c: (
             lambda m=_attended(c): payments.claims_for_attendance(actor=c.facilitator, meeting=m)
         ),
-        {"payments.claim_made"},
+        {"payments.attendance_claims_made"},
     ),
     "payments.services.attendance_record_with_claims": (
         lambda c: (
@@ -169,7 +169,7 @@ WRITES: dict[str, tuple[Callable[[Any], Run], set[str]]] = {
                 actor=c.facilitator, meeting=m, present={c.member.pk: "online"}
             )
         ),
-        {"meeting.attendance_recorded", "payments.claim_made"},
+        {"meeting.attendance_recorded", "payments.attendance_claims_made"},
     ),
     "payments.services.claim_make": (lambda c: lambda: _claim(c), {"payments.claim_made"}),
     "payments.services.claim_approve": (
