@@ -15,6 +15,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coproduce.errors import RuleError
+from coproduce.forms import show_refusal
 from coproduce.text import MAX_PAGE, parse_bounded_int
 from decisions import counting, permissions, selectors, services
 from decisions.forms import (
@@ -428,7 +429,7 @@ def voting_rules(request: HttpRequest, context: StageContext) -> HttpResponse:
         try:
             services.voting_rules_update(actor=request.user, stage=stage, **values)
         except RuleError as error:
-            form.add_error(None, str(error))
+            show_refusal(form, error)
         else:
             messages.success(request, _("The voting rules have been saved."))
             return redirect(stage)
