@@ -3,18 +3,20 @@ closed and sealed after a fortnight (or earlier by a facilitator)."""
 
 from __future__ import annotations
 
-import random
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from coproduce.audit.record import record
 from coproduce.errors import RightsError, RuleError
+from coproduce.sealing import rows_seal
 from coproduce.text import one_line
 from decisions.models import SMALLEST_GROUP_FLOOR
 from evidence import figures, permissions
@@ -178,26 +180,20 @@ def pulse_close(*, actor: User | None, pulse: Pulse) -> Pulse:
         locked = Pulse.objects.select_for_update().select_related("stage").get(pk=pulse.pk)
         if locked.closed_at is not None or locked.opened_at is None:
             return locked
-        answers = list(PulseAnswer.objects.filter(pulse=locked))
-        PulseAnswer.objects.filter(pulse=locked).delete()
-        random.SystemRandom().shuffle(answers)
+        answers = PulseAnswer.objects.filter(pulse=locked)
         # A group with too few answers would name them (who answered is known, and so is
         # each person's group): it is stored as "other groups together", exactly as the
         # results pool it, so the sealed rows say no more than the page does.
-        counts: dict[str, int] = {}
-        for answer in answers:
-            counts[answer.constituency] = counts.get(answer.constituency, 0) + 1
+        counts = dict(answers.order_by().values_list("constituency").annotate(count=Count("pk")))
         alone, _pool, _withheld = figures.grouping(counts, SMALLEST_GROUP_FLOOR)
-        PulseAnswer.objects.bulk_create(
-            PulseAnswer(
-                id=uuid.uuid4(),
-                pulse=locked,
-                constituency=answer.constituency if answer.constituency in alone else figures.POOL,
-                scores=answer.scores,
-                rung=answer.rung,
-                sealed=True,
-            )
-            for answer in answers
+
+        def pooled(kept: dict[str, Any]) -> dict[str, Any]:
+            if kept["constituency"] not in alone:
+                kept["constituency"] = figures.POOL
+            return {**kept, "sealed": True}
+
+        sealed = rows_seal(
+            answers, keep=("pulse_id", "constituency", "scores", "rung"), rewrite=pooled
         )
         locked.closed_at = timezone.now()
         locked.save(update_fields=["closed_at"])
@@ -205,7 +201,7 @@ def pulse_close(*, actor: User | None, pulse: Pulse) -> Pulse:
             action="pulse.closed",
             actor=actor,
             project_id=locked.stage.project_id,
-            details={"stage_id": str(locked.stage_id), "answers": len(answers)},
+            details={"stage_id": str(locked.stage_id), "answers": sealed},
         )
     return locked
 
