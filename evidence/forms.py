@@ -44,6 +44,12 @@ class ReflectionForm(PlainTextFormMixin, forms.Form):
                 _("Anonymously: nobody using the portal, facilitators too, can see it is mine"),
             ),
         ],
+        help_text=_(
+            "An anonymous answer is kept without your name. When reflection on this stage "
+            "ends (when its pulse closes), it is sealed: written again so that nothing kept "
+            "leads back to you, even for the people who look after the database. Until "
+            "then, they could work out whose it is."
+        ),
         initial="named",
         error_messages={"required": _("Choose how your answer should appear.")},
     )

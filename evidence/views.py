@@ -62,7 +62,8 @@ def power_balance(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
 def reflection(request: HttpRequest, context: StageContext) -> HttpResponse:
     """A stage's questions with the group's answers, and the form to answer one."""
     stage = context.stage
-    can_reflect = permissions.can_reflect(request.user, stage)
+    found = selectors.pulse_for(stage)
+    can_reflect = permissions.can_reflect(request.user, stage, found)
     form = ReflectionForm(request.POST or None, questions=stage.question_list)
     if request.method == "POST":
         _require(can_reflect)
@@ -91,6 +92,8 @@ def reflection(request: HttpRequest, context: StageContext) -> HttpResponse:
             "questions": selectors.stage_reflections(stage),
             "form": form,
             "can_reflect": can_reflect,
+            "reflection_ended": stage.state != stage.State.DRAFT
+            and not permissions.reflection_is_open(stage, found),
             "can_moderate": project_permissions.can_moderate(request.user, context.project),
         },
     )

@@ -70,9 +70,12 @@ def record(
     `actor` None means the system (scheduled work). `actor_label` is how the actor is
     shown: their pseudonym in the project. `details` must hold no clinical or
     free-text personal content, and for a ballot never what was voted. `action` must be
-    a type of `coproduce.audit.events` (`UnknownEventType` otherwise).
+    a type of `coproduce.audit.events` (`UnknownEventType` otherwise); an anonymous
+    type is written with no actor and no request id.
     """
-    event_type(action)  # refuses a name the registry does not know
+    found = event_type(action)  # refuses a name the registry does not know
+    if found.anonymous and actor is not None:
+        raise ValueError(f"{action!r} is anonymous: record it without the person who did it.")
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record() must run inside the transaction of the change it records.")
     # Everything but the event's place in the chain is made before taking the chain's
@@ -85,7 +88,8 @@ def record(
         object_type=type(target).__name__.lower() if target is not None else "",
         object_id=str(target.pk) if target is not None else "",
         details=json.loads(json.dumps(details or {}, default=str)),
-        request_id=current_request_id(),
+        # The request's id would tie an anonymous event to the server's log of who asked.
+        request_id="" if found.anonymous else current_request_id(),
     )
     _lock_chain(project_id)
     last = _chain_head(project_id)

@@ -1,6 +1,7 @@
 """Every write about the evidence of a project: one transaction each, audited.
 
-- `reflection`: answers to a stage's questions to reflect on, and hiding one;
+- `reflection`: answers to a stage's questions to reflect on, hiding one, and sealing
+  the anonymous ones when reflection on the stage ends;
 - `pulse`: the pulse's statements, sending it when a stage closes, answering it
   anonymously, closing and sealing it;
 - `reports`: making a co-production report, kept as it was made.
@@ -16,7 +17,11 @@ from evidence.services.pulse import (
     pulse_statements_update,
     pulses_close_due,
 )
-from evidence.services.reflection import reflection_answer_create, reflection_answer_hide
+from evidence.services.reflection import (
+    reflection_answer_create,
+    reflection_answer_hide,
+    reflections_seal_due,
+)
 from evidence.services.reports import report_make
 
 __all__ = [
@@ -29,5 +34,6 @@ __all__ = [
     "pulses_close_due",
     "reflection_answer_create",
     "reflection_answer_hide",
+    "reflections_seal_due",
     "report_make",
 ]

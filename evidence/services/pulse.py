@@ -29,6 +29,7 @@ from evidence.models import (
     PulseTaken,
     Rung,
 )
+from evidence.services.reflection import _anonymous_answers_seal
 from participants.models import User
 from participants.notifications.models import Kind as NotificationKind
 from participants.notifications.services import notify
@@ -173,6 +174,7 @@ def pulse_answer(
 def pulse_close(*, actor: User | None, pulse: Pulse) -> Pulse:
     """Close the pulse and seal its answers: each written again, in random order, with a
     new id, in this transaction, so nothing stored ties one to the person who gave it.
+    It ends reflection on the stage too, and seals its anonymous answers the same way.
     `actor` None is the schedule. Running it twice does no harm."""
     if actor is not None:
         _deny(permissions.can_close_pulse(actor, pulse))
@@ -203,6 +205,9 @@ def pulse_close(*, actor: User | None, pulse: Pulse) -> Pulse:
             project_id=locked.stage.project_id,
             details={"stage_id": str(locked.stage_id), "answers": sealed},
         )
+        # Closing the pulse ends reflection on the stage: its anonymous answers are
+        # sealed in this transaction too (the stage's row is locked with the pulse's).
+        _anonymous_answers_seal(actor=actor, stage=locked.stage)
     return locked
 
 
