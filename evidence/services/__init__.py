@@ -2,8 +2,9 @@
 
 - `reflection`: answers to a stage's questions to reflect on, hiding one, and sealing
   the anonymous ones when reflection on the stage ends;
-- `pulse`: the pulse's statements, sending it when a stage closes, answering it
-  anonymously, closing and sealing it;
+- `pulse`: the pulse's statements, sending it when a stage closes (and, on the
+  schedule, any a failed hook did not send), answering it anonymously, closing and
+  sealing it;
 - `reports`: making a co-production report, kept as it was made.
 """
 
@@ -16,6 +17,7 @@ from evidence.services.pulse import (
     pulse_open,
     pulse_statements_update,
     pulses_close_due,
+    pulses_open_missing,
 )
 from evidence.services.reflection import (
     reflection_answer_create,
@@ -32,6 +34,7 @@ __all__ = [
     "pulse_open",
     "pulse_statements_update",
     "pulses_close_due",
+    "pulses_open_missing",
     "reflection_answer_create",
     "reflection_answer_hide",
     "reflections_seal_due",

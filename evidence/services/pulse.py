@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from coproduce.audit.models import AuditEvent
 from coproduce.audit.record import record
 from coproduce.errors import RightsError, RuleError
 from coproduce.sealing import rows_seal
@@ -209,6 +210,38 @@ def pulse_close(*, actor: User | None, pulse: Pulse) -> Pulse:
         # sealed in this transaction too (the stage's row is locked with the pulse's).
         _anonymous_answers_seal(actor=actor, stage=locked.stage)
     return locked
+
+
+def pulses_open_missing(*, now: datetime | None = None) -> int:
+    """Send the pulse of every stage that closed in the last fortnight but whose pulse was
+    never sent (the hook run after the close failed, or the project was paused then),
+    as the system; return how many were sent. Safe to run often: `pulse_open` sends
+    each once. A stage that closed longer ago is left: its pulse would come too late."""
+    now = now or timezone.now()
+    waiting = list(
+        Stage.objects.filter(state=Stage.State.CLOSED, project__status=Project.Status.ACTIVE)
+        .exclude(pulse__opened_at__isnull=False)
+        .values_list("pk", "project_id")
+    )
+    if not waiting:
+        return 0
+    # When a stage closed is in the trail (stages keep no date of closing): its
+    # `stage.closed` entries of the last fortnight, read by project and action.
+    closed_lately = set(
+        AuditEvent.objects.filter(
+            project_id__in={project_id for _stage, project_id in waiting},
+            action="stage.closed",
+            object_type="stage",
+            object_id__in=[str(stage_id) for stage_id, _project in waiting],
+            created_at__gte=now - timedelta(days=Pulse.OPEN_FOR_DAYS),
+            created_at__lte=now,
+        ).values_list("object_id", flat=True)
+    )
+    sent = 0
+    for stage_id, _project in waiting:
+        if str(stage_id) in closed_lately and pulse_open(actor=None, stage_id=stage_id):
+            sent += 1
+    return sent
 
 
 def pulses_close_due(*, now: datetime | None = None) -> int:

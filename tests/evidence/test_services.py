@@ -305,3 +305,43 @@ def test_a_group_with_a_lone_answer_is_sealed_as_other_groups(scene: Scene) -> N
     assert "carer" not in stored
     # The lone carer's group joins the smallest shown group, as on the results page.
     assert stored == {"other_groups"}
+
+
+def test_the_schedule_sends_a_pulse_that_the_stage_closing_failed_to_send(
+    project: Project, facilitator, lived_experience_member, carer_member, clinician_member
+) -> None:  # type: ignore[no-untyped-def]
+    from evidence.tasks import pulses_due
+
+    stage = project_services.stage_transition(
+        actor=facilitator, stage=project.stages.get(position=1), to_state="open"
+    )
+    # The hook after the close never runs here (as when it failed): no pulse is sent.
+    stage = project_services.stage_transition(actor=facilitator, stage=stage, to_state="closed")
+    assert not Pulse.objects.filter(stage=stage, opened_at__isnull=False).exists()
+    # More than a fortnight after the close it would come too late: it is left.
+    assert services.pulses_open_missing(now=timezone.now() + timedelta(days=15)) == 0
+    assert not Pulse.objects.filter(stage=stage).exists()
+
+    assert pulses_due()["sent"] == 1
+    pulse = Pulse.objects.get(stage=stage)
+    assert pulse.is_open
+    told = set(
+        Notification.objects.filter(kind="pulse_opened").values_list("recipient_id", flat=True)
+    )
+    assert told == {lived_experience_member.pk, carer_member.pk, clinician_member.pk}
+    # Running it again sends nothing more.
+    assert pulses_due()["sent"] == 0
+    assert AuditEvent.objects.filter(action="pulse.opened").count() == 1
+    assert Notification.objects.filter(kind="pulse_opened").count() == 3
+
+
+def test_the_schedule_sends_no_pulse_in_a_project_that_is_not_active(
+    project: Project, facilitator
+) -> None:  # type: ignore[no-untyped-def]
+    stage = project_services.stage_transition(
+        actor=facilitator, stage=project.stages.get(position=1), to_state="open"
+    )
+    project_services.stage_transition(actor=facilitator, stage=stage, to_state="closed")
+    project_services.project_update(actor=facilitator, project=project, status="finished")
+    assert services.pulses_open_missing() == 0
+    assert not Pulse.objects.exists()

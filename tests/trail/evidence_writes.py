@@ -73,6 +73,11 @@ EVIDENCE_WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
         lambda c: lambda s=_pulse_stage(c): evidence.services.pulse_open(actor=None, stage_id=s.pk),
         {"pulse.opened"},
     ),
+    # The stage closed here without its hook running, as when the hook failed.
+    "pulses_open_missing": (
+        lambda c: lambda s=_pulse_stage(c): evidence.services.pulses_open_missing(),
+        {"pulse.opened"},
+    ),
     "pulse_answer": (
         lambda c: (
             lambda p=_open_pulse(c): evidence.services.pulse_answer(
