@@ -49,8 +49,9 @@ def event_hash(event: AuditEvent) -> str:
     return hashlib.sha256(_CANONICAL_JSON(content).encode()).hexdigest()
 
 
-def _lock_chain(project_id: uuid.UUID | None) -> None:
-    # One writer per chain at a time, until the transaction ends.
+def lock_chain(project_id: uuid.UUID | None) -> None:
+    """Hold the chain until the transaction ends: one writer at a time, and nothing is
+    appended meanwhile (what reads the head and writes beside it sees one moment)."""
     key = int.from_bytes(hashlib.sha256(str(project_id).encode()).digest()[:8], "big", signed=True)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
@@ -91,7 +92,7 @@ def record(
         # The request's id would tie an anonymous event to the server's log of who asked.
         request_id="" if found.anonymous else current_request_id(),
     )
-    _lock_chain(project_id)
+    lock_chain(project_id)
     last = _chain_head(project_id)
     event.sequence, event.previous_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     event.created_at = timezone.now()  # in the chain's order

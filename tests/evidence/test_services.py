@@ -345,3 +345,46 @@ def test_the_schedule_sends_no_pulse_in_a_project_that_is_not_active(
     project_services.project_update(actor=facilitator, project=project, status="finished")
     assert services.pulses_open_missing() == 0
     assert not Pulse.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_report_names_the_entry_just_before_its_own_even_if_one_lands_while_it_renders(
+    monkeypatch, project: Project, facilitator, manager, carer_member
+) -> None:  # type: ignore[no-untyped-def]
+    """A change committed while the PDF renders is after the head the report first saw:
+    the report names the entry just before its own, and shows what that entry covers."""
+    from decisions import services as decision_services
+    from evidence.services import reports as report_services
+
+    stage = project_services.stage_transition(
+        actor=facilitator, stage=project.stages.get(position=1), to_state="open"
+    )
+    real_render = report_services.render_report
+    landed: list[AuditEvent] = []
+
+    def render_while_a_member_proposes(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if not landed:  # the first rendering: a member proposes meanwhile, and commits
+
+            def propose() -> None:
+                try:
+                    decision_services.proposal_create(
+                        actor=carer_member, stage=stage, title="Night phone line", body="Why."
+                    )
+                    landed.append(AuditEvent.objects.get(action="proposal.created"))
+                finally:
+                    connection.close()
+
+            writer = threading.Thread(target=propose)
+            writer.start()
+            writer.join()
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(report_services, "render_report", render_while_a_member_proposes)
+    report = services.report_make(actor=manager, project=project)
+    made = AuditEvent.objects.get(action="report.made")
+    (proposed,) = landed
+    head_sequence = int(report.trail_head.split(":")[0])
+    assert head_sequence == made.sequence - 1
+    assert proposed.sequence <= head_sequence
+    assert report.trail_head == f"{made.sequence - 1}:{made.previous_hash}"
+    assert made.details["trail_head"] == report.trail_head
