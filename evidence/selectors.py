@@ -25,17 +25,6 @@ def _uuid(value: object) -> uuid.UUID:
         raise Http404 from None
 
 
-def member_counts(project: Project) -> dict[str, int]:
-    """Current voting members per constituency."""
-    rows = (
-        Membership.objects.filter(project=project, role=Role.MEMBER, left_at__isnull=True)
-        .values("constituency")
-        .annotate(count=Count("id"))
-        .order_by()
-    )
-    return {row["constituency"]: row["count"] for row in rows}
-
-
 @dataclass(frozen=True)
 class Gathered:
     stages: list[Stage]
@@ -191,14 +180,15 @@ def get_reflection(stage: Stage, answer_id: object) -> ReflectionAnswer:
     return answer
 
 
-def reflection_counts(project: Project) -> dict[str, int]:
+def reflection_counts(project: Project) -> dict[Any, int]:
+    """How many answers each stage has (hidden ones left out), by stage id: one query."""
     rows = (
         ReflectionAnswer.objects.filter(stage__project=project, hidden=False)
         .values_list("stage_id")
         .annotate(count=Count("id"))
         .order_by()
     )
-    return {str(stage_id): count for stage_id, count in rows}
+    return dict(rows)
 
 
 # --- The pulse -------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coproduce.errors import RuleError
+from coproduce.forms import show_refusal
 from decisions.forms import ReasonForm
 from delivery.selectors import delivery_summary
 from evidence import figures, permissions, selectors, services
@@ -200,7 +201,7 @@ def pulse_statements(request: HttpRequest, context: StageContext) -> HttpRespons
                     ask_ladder=form.cleaned_data["ask_ladder"],
                 )
             except RuleError as error:
-                form.add_error(None, str(error))
+                show_refusal(form, error)
             else:
                 messages.success(request, _("Saved. Members will see these when the stage closes."))
                 return redirect("evidence:pulse", project_id=stage.project_id, stage_id=stage.pk)

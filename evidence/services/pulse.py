@@ -50,11 +50,15 @@ def pulse_statements_update(
     cleaned = [one_line(text.replace("\x00", "")).strip() for text in statements]
     cleaned = [text for text in cleaned if text]
     if not cleaned:
-        raise RuleError("Keep at least one statement for members to score.")
+        raise RuleError("Keep at least one statement for members to score.", field="statements")
     if len(cleaned) > MAX_STATEMENTS:
-        raise RuleError(f"Use at most {MAX_STATEMENTS} statements: the pulse stays short.")
+        raise RuleError(
+            f"Use at most {MAX_STATEMENTS} statements: the pulse stays short.", field="statements"
+        )
     if any(len(text) > STATEMENT_MAX for text in cleaned):
-        raise RuleError(f"Keep each statement to {STATEMENT_MAX} characters or fewer.")
+        raise RuleError(
+            f"Keep each statement to {STATEMENT_MAX} characters or fewer.", field="statements"
+        )
     with transaction.atomic():
         locked = Stage.objects.select_for_update().select_related("project").get(pk=stage.pk)
         if locked.state != Stage.State.DRAFT:
