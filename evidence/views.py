@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from coproduce.errors import RuleError
 from coproduce.forms import show_refusal
 from decisions.forms import ReasonForm
-from delivery.selectors import delivery_summary
+from delivery.selectors import delivery_summaries
 from evidence import figures, permissions, selectors, services
 from evidence.forms import PulseForm, PulseStatementsForm, ReflectionForm
 from evidence.models import Rung
@@ -270,24 +270,24 @@ def report_pdf(request: HttpRequest, access: ProjectAccess, report_id: str) -> H
 def organisation(request: HttpRequest) -> HttpResponse:
     """The projects the person oversees, each at a glance, with links to their reports.
     Like every observer's and sponsor's page, only in a sign-in that used two factors, and
-    only projects whose pages they may see."""
+    only projects whose pages they may see. A fixed number of queries, however many."""
     projects = selectors.observed_projects(request.user)
     if projects:
         refused = two_factor_gate(request, Role.OBSERVER, come_back_to=request.path)
         if refused is not None:
             return refused
+    gathered = selectors.gather_many(projects)
+    pulses = selectors.pulses_of_projects(projects)
+    delivery = delivery_summaries(projects, timezone.localdate())
     rows = []
-    today = timezone.localdate()
     for project in projects:
-        if not project_permissions.can_view_project(request.user, project):
-            continue
         stages = list(project.stages.all())
         current = next(
             (s for s in stages if s.state in (s.State.OPEN, s.State.VOTING)),
             next((s for s in reversed(stages) if s.state == s.State.CLOSED), None),
         )
-        with_records, balance = selectors.power_balance(project)
-        pulses = selectors.project_pulses(project)
+        with_records = gathered[project.pk].stages
+        balance = figures.power_balance(gathered[project.pk].inputs)
         latest = next(
             (s.decision for s in reversed(with_records) if getattr(s, "decision", None)), None
         )
@@ -301,8 +301,8 @@ def organisation(request: HttpRequest) -> HttpResponse:
                 "voters": voters,
                 "members": members,
                 "proposals": proposals,
-                "trend": [(row["stage"].title, row["average"]) for row in pulses],
-                "delivery": delivery_summary(project, today),
+                "trend": [(row["stage"].title, row["average"]) for row in pulses[project.pk]],
+                "delivery": delivery[project.pk],
                 "reports": list(project.reports.all())[:3],
             }
         )

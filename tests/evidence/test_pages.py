@@ -209,6 +209,23 @@ def test_the_organisation_view_lists_only_the_projects_observed(
     assert "You do not observe or sponsor any project." in page
 
 
+def test_the_organisation_view_leaves_out_a_project_the_person_has_no_right_to_see(
+    client, scene: Scene, manager
+) -> None:  # type: ignore[no-untyped-def]
+    """Rights come from the role group: an observer taken out of it by hand (in the admin)
+    still has the membership row, but no right to see the project, so it is not listed."""
+    from projects.models import ProjectRoleGroup
+
+    client.force_login(manager)
+    assert scene.project.title in client.get(reverse("evidence:organisation")).text
+    manager.groups.remove(
+        ProjectRoleGroup.objects.get(project=scene.project, role="observer").group
+    )
+    page = client.get(reverse("evidence:organisation")).text
+    assert scene.project.title not in page
+    assert "You do not observe or sponsor any project." in page
+
+
 def test_a_sponsor_sees_the_projects_they_sponsor_with_responses_overdue(
     client, project, facilitator, lived_experience_member, carer_member, clinician_member
 ) -> None:  # type: ignore[no-untyped-def]
