@@ -340,8 +340,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Stages open and close on time: checked twice a minute.
     "advance-stages": {"task": "decisions.tasks.stages_advance_due", "schedule": 30.0},
-    # A stage's pulse closes (and its answers are sealed) a fortnight after it was sent.
-    "close-pulses": {"task": "evidence.tasks.pulses_close", "schedule": 60 * 15},
+    # A stage's pulse is sent if its stage's close did not send it, and closes (its
+    # answers, and the stage's anonymous reflections, sealed) a fortnight after it was sent.
+    "pulses": {"task": "evidence.tasks.pulses_due", "schedule": 60 * 15},
     "personal-data-retention": {
         "task": "coproduce.site.tasks.personal_data_retention",
         "schedule": crontab(hour=3, minute=30),

@@ -310,7 +310,7 @@ class Ballot(models.Model):
     While voting is open, PostgreSQL's own bookkeeping (the transaction that wrote a
     row, where it sits in the table) can still tie a ballot to the participation row
     and trail entry written with it. So when voting closes, a secret ballot is sealed
-    (`decisions.services.ballots_seal`, in the closing transaction): rewritten as a new
+    (`coproduce.sealing.rows_seal`, in the closing transaction): rewritten as a new
     row, in random order, with a new id and no `voter_key`. A sealed ballot has a NULL
     `voter_key`; open ballots are never sealed (they name their voter by design)."""
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from coproduce.forms import PlainTextFormMixin
@@ -44,6 +45,12 @@ class ReflectionForm(PlainTextFormMixin, forms.Form):
                 _("Anonymously: nobody using the portal, facilitators too, can see it is mine"),
             ),
         ],
+        help_text=_(
+            "An anonymous answer is kept without your name. When reflection on this stage "
+            "ends (when its pulse closes), it is sealed: written again so that nothing kept "
+            "leads back to you, even for the people who look after the database. Until "
+            "then, they could work out whose it is."
+        ),
         initial="named",
         error_messages={"required": _("Choose how your answer should appear.")},
     )
@@ -87,11 +94,17 @@ class PulseForm(forms.Form):
 
 
 class PulseStatementsForm(PlainTextFormMixin, forms.Form):
+    """The statements, one a line. How many and how long is the service's rule
+    (`pulse_statements_update`): its message shows beside the field."""
+
     statements = forms.CharField(
         label=_("Statements members score from 1 to 5"),
         widget=forms.Textarea(attrs={"rows": 6}),
+        # Only a bound on what is read; the rule itself is the service's.
         max_length=MAX_STATEMENTS * (STATEMENT_MAX + 2),
-        help_text=_("One statement on each line, at most 8."),
+        help_text=format_lazy(
+            _("One statement on each line, at most {count}."), count=MAX_STATEMENTS
+        ),
         error_messages={"required": _("Keep at least one statement.")},
     )
     ask_ladder = forms.BooleanField(
@@ -99,12 +112,4 @@ class PulseStatementsForm(PlainTextFormMixin, forms.Form):
     )
 
     def clean_statements(self) -> list[str]:
-        lines = [line.strip() for line in self.cleaned_data["statements"].splitlines()]
-        lines = [line for line in lines if line]
-        if not lines:
-            raise forms.ValidationError(_("Keep at least one statement."))
-        if len(lines) > MAX_STATEMENTS:
-            raise forms.ValidationError(_("Use at most 8 statements: the pulse stays short."))
-        if any(len(line) > STATEMENT_MAX for line in lines):
-            raise forms.ValidationError(_("Keep each statement to 200 characters or fewer."))
-        return lines
+        return self.cleaned_data["statements"].splitlines()

@@ -5,9 +5,14 @@ and every pulse answer hold no person. That someone answered a pulse is a separa
 (`PulseTaken`), which only stops a person answering twice. While a pulse is open,
 PostgreSQL's own bookkeeping (the transaction that wrote a row, where it sits in the
 table) could tie an answer to the "has answered" row written with it; so when the pulse
-closes its answers are sealed: written again in random order with new ids, in the
-closing transaction. Results are shown only after that, so nobody can compare the
-results before and after one person answered.
+closes its answers are sealed (`coproduce.sealing.rows_seal`): written again in random
+order with new ids, in the closing transaction. Results are shown only after that, so
+nobody can compare the results before and after one person answered.
+
+Reflection on a stage ends when its pulse closes (or when the project stops being
+active): then its anonymous answers are sealed the same way, their day made that of
+the sealing, so neither the row nor its place ties one to the trail's entry or to the
+person who wrote it.
 """
 
 from __future__ import annotations
@@ -49,7 +54,9 @@ class ReflectionAnswer(models.Model):
     """A member's answer to one of a stage's questions to reflect on.
 
     Named (author set) or anonymous (no author, as the member chose); only the day is
-    kept, so the time cannot be matched to anything else."""
+    kept, so the time cannot be matched to anything else. An anonymous answer is sealed
+    when reflection on its stage ends: written again with a new id, in random order,
+    its day the day of sealing."""
 
     BODY_MAX = 2000
 
@@ -68,9 +75,18 @@ class ReflectionAnswer(models.Model):
     written_on = models.DateField(default=timezone.localdate)
     hidden = models.BooleanField(default=False)
     moderation_reason = models.CharField(max_length=500, blank=True)
+    sealed = models.BooleanField(
+        default=False, help_text="An anonymous answer rewritten when reflection on its stage ended."
+    )
 
     class Meta:
         ordering = ["question", "written_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(sealed=False) | models.Q(author__isnull=True),
+                name="a_sealed_reflection_names_nobody",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Reflection on {self.stage}"

@@ -12,17 +12,22 @@ from projects.models import Project, ProjectRight, Stage
 Person = User | AnonymousUser
 
 
-def can_read_evidence(user: Person, project: Project) -> bool:
-    """Members, facilitators and observers alike: the people who did the work see it too."""
-    return project_permissions.can_view_project(user, project)
-
-
-def can_reflect(user: Person, stage: Stage) -> bool:
-    """Members answer a stage's questions once it has opened, and after it closes."""
+def reflection_is_open(stage: Stage, pulse: Pulse | None) -> bool:
+    """Reflection on a stage runs from its opening until its pulse closes (a fortnight
+    after the stage closes, or earlier by a facilitator), while the project is active.
+    When it ends, its anonymous answers are sealed. `pulse` is the stage's, if any."""
     return (
         project_permissions.is_active(stage.project)
-        and project_permissions.has_right(user, stage.project, ProjectRight.COMMENT)
         and stage.state != Stage.State.DRAFT
+        and (pulse is None or pulse.closed_at is None)
+    )
+
+
+def can_reflect(user: Person, stage: Stage, pulse: Pulse | None) -> bool:
+    """Members answer a stage's questions while reflection on it is open."""
+    return (
+        reflection_is_open(stage, pulse)
+        and project_permissions.has_right(user, stage.project, ProjectRight.COMMENT)
         and bool(stage.question_list)
     )
 

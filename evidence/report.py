@@ -8,7 +8,6 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -158,12 +157,7 @@ def report_context(project: Project) -> dict[str, Any]:
         )
     recommendations = delivery_selectors.project_recommendations(project, timezone.localdate())
     pulses = selectors.project_pulses(project)
-    reflections = dict(
-        selectors.ReflectionAnswer.objects.filter(stage__project=project, hidden=False)
-        .values_list("stage_id")
-        .annotate(count=Count("id"))
-        .order_by()
-    )
+    reflections = selectors.reflection_counts(project)
     return {
         "project": project,
         "stages": stages,

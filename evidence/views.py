@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coproduce.errors import RuleError
+from coproduce.forms import show_refusal
 from decisions.forms import ReasonForm
-from delivery.selectors import delivery_summary
+from delivery.selectors import delivery_summaries
 from evidence import figures, permissions, selectors, services
 from evidence.forms import PulseForm, PulseStatementsForm, ReflectionForm
 from evidence.models import Rung
@@ -62,7 +63,8 @@ def power_balance(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
 def reflection(request: HttpRequest, context: StageContext) -> HttpResponse:
     """A stage's questions with the group's answers, and the form to answer one."""
     stage = context.stage
-    can_reflect = permissions.can_reflect(request.user, stage)
+    found = selectors.pulse_for(stage)
+    can_reflect = permissions.can_reflect(request.user, stage, found)
     form = ReflectionForm(request.POST or None, questions=stage.question_list)
     if request.method == "POST":
         _require(can_reflect)
@@ -91,6 +93,8 @@ def reflection(request: HttpRequest, context: StageContext) -> HttpResponse:
             "questions": selectors.stage_reflections(stage),
             "form": form,
             "can_reflect": can_reflect,
+            "reflection_ended": stage.state != stage.State.DRAFT
+            and not permissions.reflection_is_open(stage, found),
             "can_moderate": project_permissions.can_moderate(request.user, context.project),
         },
     )
@@ -197,7 +201,7 @@ def pulse_statements(request: HttpRequest, context: StageContext) -> HttpRespons
                     ask_ladder=form.cleaned_data["ask_ladder"],
                 )
             except RuleError as error:
-                form.add_error(None, str(error))
+                show_refusal(form, error)
             else:
                 messages.success(request, _("Saved. Members will see these when the stage closes."))
                 return redirect("evidence:pulse", project_id=stage.project_id, stage_id=stage.pk)
@@ -266,24 +270,24 @@ def report_pdf(request: HttpRequest, access: ProjectAccess, report_id: str) -> H
 def organisation(request: HttpRequest) -> HttpResponse:
     """The projects the person oversees, each at a glance, with links to their reports.
     Like every observer's and sponsor's page, only in a sign-in that used two factors, and
-    only projects whose pages they may see."""
+    only projects whose pages they may see. A fixed number of queries, however many."""
     projects = selectors.observed_projects(request.user)
     if projects:
         refused = two_factor_gate(request, Role.OBSERVER, come_back_to=request.path)
         if refused is not None:
             return refused
+    gathered = selectors.gather_many(projects)
+    pulses = selectors.pulses_of_projects(projects)
+    delivery = delivery_summaries(projects, timezone.localdate())
     rows = []
-    today = timezone.localdate()
     for project in projects:
-        if not project_permissions.can_view_project(request.user, project):
-            continue
         stages = list(project.stages.all())
         current = next(
             (s for s in stages if s.state in (s.State.OPEN, s.State.VOTING)),
             next((s for s in reversed(stages) if s.state == s.State.CLOSED), None),
         )
-        with_records, balance = selectors.power_balance(project)
-        pulses = selectors.project_pulses(project)
+        with_records = gathered[project.pk].stages
+        balance = figures.power_balance(gathered[project.pk].inputs)
         latest = next(
             (s.decision for s in reversed(with_records) if getattr(s, "decision", None)), None
         )
@@ -297,8 +301,8 @@ def organisation(request: HttpRequest) -> HttpResponse:
                 "voters": voters,
                 "members": members,
                 "proposals": proposals,
-                "trend": [(row["stage"].title, row["average"]) for row in pulses],
-                "delivery": delivery_summary(project, today),
+                "trend": [(row["stage"].title, row["average"]) for row in pulses[project.pk]],
+                "delivery": delivery[project.pk],
                 "reports": list(project.reports.all())[:3],
             }
         )

@@ -329,3 +329,73 @@ def test_the_trail_makes_at_most_12_queries_with_10_events_or_10000(
     votes = client.get(pages["trail"]).text.split('id="votes"')[1]
     assert "43 members voted in &#x27;" in votes
     assert verify_chain(project.pk).intact
+
+
+# --- Projects you oversee: 1 project or 10 ----------------------------------------------
+
+# The session and the person; the projects, their stages and reports, the person's
+# rights on them; whether they have an authenticator; the seven reads of the
+# power-balance figures; the pulses and their answers; the delivery counts (two); the
+# unread notifications of the header.
+ORGANISATION_QUERIES = 19
+
+
+def _overseen_project(
+    number: int, facilitator: User, members: list[User], observer: User, capture
+) -> Project:  # type: ignore[no-untyped-def]
+    """A project the observer oversees, with something in every row of the page: a stage
+    closed with proposals (its pulse sent, answered and closed), a vote recorded, a
+    recommendation and a report."""
+    from evidence import services as evidence_services
+    from evidence.models import Pulse
+    from tests.delivery import helpers as delivery_helpers
+
+    extra = project_services.project_create(
+        actor=facilitator, title=f"Overseen {number}", purpose="Work.", ground_rules="We listen."
+    )
+    for person, group in zip(members, ("lived_experience", "carer", "clinician"), strict=True):
+        join(extra, person, "member", group)
+    join(extra, observer, "observer")
+    first = project_services.stage_transition(
+        actor=facilitator, stage=extra.stages.get(position=1), to_state="open"
+    )
+    for person in members:
+        services.proposal_create(actor=person, stage=first, title="An idea", body="Because.")
+    with capture(execute=True):
+        first = project_services.stage_transition(actor=facilitator, stage=first, to_state="closed")
+    pulse = Pulse.objects.select_related("stage__project").get(stage=first)
+    for person in members:
+        evidence_services.pulse_answer(actor=person, pulse=pulse, scores=[4, 4, 4, 4])
+    evidence_services.pulse_close(actor=facilitator, pulse=pulse)
+    delivery_helpers.recommendations(extra, facilitator, members, titles=("Night line",))
+    evidence_services.report_make(actor=observer, project=extra)
+    return extra
+
+
+def test_projects_you_oversee_makes_the_same_queries_for_1_project_or_10(
+    client,
+    facilitator: User,
+    manager: User,
+    lived_experience_member: User,
+    carer_member: User,
+    clinician_member: User,
+    django_capture_on_commit_callbacks,
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import force_login_with_two_factors
+
+    members = [lived_experience_member, carer_member, clinician_member]
+    url = reverse("evidence:organisation")
+
+    def counted() -> int:
+        force_login_with_two_factors(client, manager)
+        client.get(url)  # warms up
+        return _queries(client, url)
+
+    _overseen_project(0, facilitator, members, manager, django_capture_on_commit_callbacks)
+    one = counted()
+    for number in range(1, 10):
+        _overseen_project(number, facilitator, members, manager, django_capture_on_commit_callbacks)
+    page = client.get(url)
+    assert page.text.count("Report of ") == 10  # every project is really shown, in full
+    assert "Overseen 9" in page.text
+    assert (one, counted()) == (ORGANISATION_QUERIES, ORGANISATION_QUERIES)

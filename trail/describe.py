@@ -7,8 +7,9 @@ what happened to the project, never who (it must not reveal who is a service use
 An action this module does not know still gets a sensible line, built from its name
 ("proposal.pinned by Warm Lark" reads "Proposal pinned by Warm Lark").
 
-Secret ballots never get a line of their own: `ballot.*` events are shown only as a
-count of members for each day (`describe_ballot_day`, fed by `selectors.ballot_days`).
+Secret ballots never get a line of their own: `ballot.*` events, and every other action
+the registry keeps as counts only, are shown only as a count for each day
+(`describe_ballot_day`, fed by `selectors.ballot_days`).
 
 Speed: an export describes a million events, so each message is translated once per
 page or export (`Words`), not once per event.
@@ -27,16 +28,13 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.utils.translation import gettext_noop as N_
 
 from coproduce.audit.events import EVENT_TYPES, Audience, names_seen_by
-from coproduce.audit.models import BALLOT_PREFIX, STAGE_DETAIL_KEYS, SYSTEM_LABEL
+from coproduce.audit.models import BALLOT_PREFIX, STAGE_DETAIL_KEYS, SYSTEM_LABEL, is_counted
 from delivery.models import ActionStatus, Answer
 
 
 def is_secret(action: str) -> bool:
     """Whether events of this action are shown only as a count for each day."""
-    found = EVENT_TYPES.get(action)
-    return action.startswith(BALLOT_PREFIX) or (
-        found is not None and found.seen_by == Audience.COUNTS_ONLY
-    )
+    return is_counted(action)
 
 
 class EventLike(Protocol):

@@ -3,10 +3,11 @@
 Paging is by the event's position in the project's chain (`sequence`, which only
 grows), never by OFFSET: the thousandth page costs what the first one does.
 
-Secret ballots: `ballot.*` events never appear one by one. They are read only as
-`ballot_days()`: for each day (in the site's time zone, the same for every reader)
-and stage, how many members voted. Today's votes are counted from tomorrow, so
-refreshing the page cannot time a vote either.
+Secret ballots: `ballot.*` events, and the other actions the registry keeps as counts
+only (a pulse answered, an anonymous reflection), never appear one by one. They are
+read only as `ballot_days()`: for each day (in the site's time zone, the same for every
+reader) and stage, how many members voted (or answered). Today's are counted from
+tomorrow, so refreshing the page cannot time a vote either.
 """
 
 from __future__ import annotations
@@ -26,7 +27,13 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from coproduce.audit.models import AuditDayCount, AuditEvent, AuditVerification
+from coproduce.audit.models import (
+    COUNTED_ACTIONS,
+    AuditDayCount,
+    AuditEvent,
+    AuditVerification,
+    counted_actions,
+)
 from coproduce.audit.record import ballot_zone
 from coproduce.audit.verify import Head
 from coproduce.text import MAX_BIGINT, parse_bounded_int
@@ -123,14 +130,19 @@ def events_queryset(
     up_to: int | None = None,
     with_facilitator_entries: bool = False,
 ) -> QuerySet[AuditEvent]:
-    """The project's events that match the filters, ballots left out (see `ballot_days`).
+    """The project's events that match the filters, ballots and every other counted
+    action left out (see `ballot_days`).
 
     The entries only facilitators see (a member's payments) are left out unless
     `with_facilitator_entries` (see `reads_facilitator_entries`): forgetting to ask for
     them hides them, never shows them (`projects.permissions.can_read_facilitator_entries`).
     """
-    events = AuditEvent.objects.filter(project_id=project_id).exclude(
-        action__startswith=BALLOT_PREFIX
+    # Two conditions, not `~counted_actions()`: "not a ballot" alone is the predicate of
+    # the index `audit_without_ballots`, which then serves every page.
+    events = (
+        AuditEvent.objects.filter(project_id=project_id)
+        .exclude(action__startswith=BALLOT_PREFIX)
+        .exclude(action__in=COUNTED_ACTIONS)
     )
     if not with_facilitator_entries:
         events = events.exclude(action__in=FACILITATOR_ACTIONS)
@@ -218,27 +230,29 @@ class BallotDay:
 def ballot_days(
     project_id: object, filters: TrailFilters, *, up_to: int | None = None, limit: int = 400
 ) -> list[BallotDay]:
-    """How many members voted, each day, in each stage: counts only, newest day first.
+    """How many members voted (or did another counted action), each day, in each stage:
+    counts only, newest day first.
 
     The pages read the counts `record()` keeps beside the chain (`AuditDayCount`): one
     index range, however many votes there are. An export pinned to a position of the
-    chain (`up_to`) works them out from the events up to it, which say the same.
+    chain (`up_to`) works them out from the events up to it, which say the same (each
+    member once a day, and each event with no person once).
     """
     if filters.person:
         return []  # a count for one person would say when they voted
     prefixes = _action_prefixes(filters.action)
-    if prefixes is not None and not any(prefix == BALLOT_PREFIX for prefix in prefixes):
+    if prefixes is not None and not _counted_among(prefixes):
         return []
     if prefixes is None and filters.action and not is_secret(filters.action):
         return []
     if up_to is None:
         rows = AuditDayCount.objects.filter(
-            project_id=project_id, action__startswith=BALLOT_PREFIX, day__lt=_today()
+            counted_actions(), project_id=project_id, day__lt=_today()
         ).values("day", "stage_ref", "action", "members")
     else:
         events = AuditEvent.objects.filter(
+            counted_actions(),
             project_id=project_id,
-            action__startswith=BALLOT_PREFIX,
             created_at__lt=_today_starts(),
             sequence__lte=up_to,
         )
@@ -247,9 +261,17 @@ def ballot_days(
                 day=TruncDate("created_at", tzinfo=ballot_zone()), stage_ref=_stage_ref_expression()
             )
             .values("day", "stage_ref", "action")
-            .annotate(members=Count("actor_id", distinct=True))
+            .annotate(
+                members=Count("actor_id", distinct=True)
+                + Count("pk", filter=Q(actor_id__isnull=True))
+            )
         )
-    if prefixes is None and filters.action:
+    if prefixes:
+        condition = Q(pk__in=[])
+        for prefix in prefixes:
+            condition |= Q(action__startswith=prefix)
+        rows = rows.filter(condition)
+    elif filters.action:
         rows = rows.filter(action=filters.action)
     if filters.stage:
         rows = rows.filter(stage_ref=filters.stage)
@@ -261,6 +283,16 @@ def ballot_days(
         BallotDay(row["day"], row["stage_ref"], row["action"], row["members"])
         for row in rows.order_by("-day", "stage_ref", "action")[:limit]
     ]
+
+
+def _counted_among(prefixes: Sequence[str]) -> bool:
+    """Whether a group of actions (by their names' prefixes) holds any counted action."""
+    return any(
+        prefix.startswith(BALLOT_PREFIX)
+        or BALLOT_PREFIX.startswith(prefix)
+        or any(name.startswith(prefix) for name in COUNTED_ACTIONS)
+        for prefix in prefixes
+    )
 
 
 def _stage_ref_expression() -> Coalesce:

@@ -52,6 +52,9 @@ class EventType:
     label: str = ""  # its name in the trail's filter ("Stage opened"); "" when not offered
     member_sentence: str = ""  # the members' history line (never a name), for MEMBERS
     plural: str = ""  # for COUNTS_ONLY: the line for several members
+    # Written with nothing that leads to who did it: no person (`record()` refuses one)
+    # and no request id (which the server's logs could tie to a sign-in).
+    anonymous: bool = False
 
 
 class UnknownEventType(ValueError):
@@ -369,6 +372,30 @@ _TYPES = (
         _M,
         N_("Reflection answered"),
         N_("A member answered a question to reflect on in '%(stage)s'"),
+    ),
+    # An anonymous answer: no person, no request, and never one by one (its time, beside
+    # the person's other entries, would point to them). Counted for each day.
+    EventType(
+        "reflection.answered_anonymously",
+        N_("%(count)s anonymous answer to reflect on in '%(stage)s'"),
+        Audience.COUNTS_ONLY,
+        plural=N_("%(count)s anonymous answers to reflect on in '%(stage)s'"),
+        anonymous=True,
+    ),
+    # Reflection on a stage has ended (its pulse closed, or the project stopped): its
+    # anonymous answers are written again so that nothing stored ties one to a person.
+    EventType(
+        "reflections.sealed",
+        N_(
+            "The anonymous answers to reflect on in '%(stage)s' were sealed: none can now be "
+            "linked to the person who wrote it"
+        ),
+        _M,
+        N_("Anonymous reflections sealed"),
+        N_(
+            "The anonymous answers to reflect on in '%(stage)s' were sealed: none can now be "
+            "linked to the person who wrote it"
+        ),
     ),
     EventType(
         "reflection.hidden",

@@ -8,9 +8,30 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from coproduce.audit.events import EVENT_TYPES, Audience
+
 # Events whose action starts so are secret ballots: never shown one by one, only counted
 # for each day (`AuditDayCount`).
 BALLOT_PREFIX = "ballot."
+# The other actions never shown one by one (the registry's "counts only": a pulse
+# answered, an anonymous reflection), counted for each day like the ballots.
+COUNTED_ACTIONS: tuple[str, ...] = tuple(
+    name
+    for name, found in EVENT_TYPES.items()
+    if found.seen_by == Audience.COUNTS_ONLY and not name.startswith(BALLOT_PREFIX)
+)
+
+
+def is_counted(action: str) -> bool:
+    """Whether events of this action are kept as a count for each day, never one by one."""
+    return action.startswith(BALLOT_PREFIX) or action in COUNTED_ACTIONS
+
+
+def counted_actions() -> Q:
+    """The condition for the actions `is_counted` says yes to, for a query."""
+    return Q(action__startswith=BALLOT_PREFIX) | Q(action__in=COUNTED_ACTIONS)
+
+
 # Details keys through which an event names the stage it happened in (when its object
 # is not the stage itself), in the order they are looked at.
 STAGE_DETAIL_KEYS = ("stage", "stage_id", "from_stage")
@@ -88,11 +109,14 @@ SYSTEM_LABEL = "the system"
 
 
 class AuditDayCount(models.Model):
-    """How many members cast a secret-ballot event (`ballot.*`) in a stage on a day.
+    """How many did a counted action (`is_counted`: `ballot.*` and the registry's
+    "counts only") in a stage on a day.
 
     Kept by `record()`, in the statement that appends the event, so the trail's pages
     read the counts of the days they show instead of every vote ever cast. A count and
-    nothing else: no person, no time within the day, no order. Days are those of
+    nothing else: no person, no time within the day, no order. Each member counts once
+    a day (a vote changed three times is one member who voted); an event with no
+    person (an anonymous reflection) counts once each. Days are those of
     `ballot_zone()`, the same for every reader. It says nothing the chain does not: it
     can always be worked out again from the events (the trail's check compares it).
     """

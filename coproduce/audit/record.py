@@ -20,6 +20,7 @@ from coproduce.audit.models import (
     SYSTEM_LABEL,
     AuditDayCount,
     AuditEvent,
+    is_counted,
 )
 from coproduce.audit.request_id import current_request_id
 
@@ -48,8 +49,9 @@ def event_hash(event: AuditEvent) -> str:
     return hashlib.sha256(_CANONICAL_JSON(content).encode()).hexdigest()
 
 
-def _lock_chain(project_id: uuid.UUID | None) -> None:
-    # One writer per chain at a time, until the transaction ends.
+def lock_chain(project_id: uuid.UUID | None) -> None:
+    """Hold the chain until the transaction ends: one writer at a time, and nothing is
+    appended meanwhile (what reads the head and writes beside it sees one moment)."""
     key = int.from_bytes(hashlib.sha256(str(project_id).encode()).digest()[:8], "big", signed=True)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
@@ -69,9 +71,12 @@ def record(
     `actor` None means the system (scheduled work). `actor_label` is how the actor is
     shown: their pseudonym in the project. `details` must hold no clinical or
     free-text personal content, and for a ballot never what was voted. `action` must be
-    a type of `coproduce.audit.events` (`UnknownEventType` otherwise).
+    a type of `coproduce.audit.events` (`UnknownEventType` otherwise); an anonymous
+    type is written with no actor and no request id.
     """
-    event_type(action)  # refuses a name the registry does not know
+    found = event_type(action)  # refuses a name the registry does not know
+    if found.anonymous and actor is not None:
+        raise ValueError(f"{action!r} is anonymous: record it without the person who did it.")
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record() must run inside the transaction of the change it records.")
     # Everything but the event's place in the chain is made before taking the chain's
@@ -84,14 +89,15 @@ def record(
         object_type=type(target).__name__.lower() if target is not None else "",
         object_id=str(target.pk) if target is not None else "",
         details=json.loads(json.dumps(details or {}, default=str)),
-        request_id=current_request_id(),
+        # The request's id would tie an anonymous event to the server's log of who asked.
+        request_id="" if found.anonymous else current_request_id(),
     )
-    _lock_chain(project_id)
+    lock_chain(project_id)
     last = _chain_head(project_id)
     event.sequence, event.previous_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     event.created_at = timezone.now()  # in the chain's order
     event.hash = event_hash(event)
-    if action.startswith(BALLOT_PREFIX) and project_id is not None:
+    if is_counted(action) and project_id is not None:
         _insert_counted(event)
     else:
         event.save(force_insert=True)
@@ -139,13 +145,16 @@ def _stage_ref_sql(table: str) -> str:
     )
 
 
-# A secret ballot's event and its day's count, in one statement (so the chain's lock is
-# held no longer than for any other event). The count goes up by one unless the same
-# person already has an event of this action in this stage that day: the earlier
-# events are those of the statement's snapshot, so never the one being appended (the
-# chain's lock orders the writers, so two casts never both count as a first). The
-# `LIKE 'ballot.%%'` is the predicate of the index `audit_ballots_by_actor`, written as
-# Django writes it, so PostgreSQL uses that index for the earlier events.
+# A counted event (a secret ballot, a pulse answered...) and its day's count, in one
+# statement (so the chain's lock is held no longer than for any other event). The count
+# goes up by one unless the same person already has an event of this action in this
+# stage that day: the earlier events are those of the statement's snapshot, so never
+# the one being appended (the chain's lock orders the writers, so two casts never both
+# count as a first). An event with no person (an anonymous reflection) always counts.
+# For ballots, `{ballot_index}` adds `LIKE 'ballot.%%'`, the predicate of the index
+# `audit_ballots_by_actor`, written as Django writes it, so PostgreSQL uses that index
+# for the earlier events (there may be millions of votes); the other counted actions
+# are few, and the index by action serves them.
 _COUNTED_INSERT_SQL = """
 WITH appended AS (
     INSERT INTO {events} (project_id, sequence, action, actor_id, actor_label, object_type,
@@ -156,22 +165,22 @@ WITH appended AS (
     RETURNING id
 ), counted AS (
     INSERT INTO {counts} AS day_count (project_id, day, stage_ref, action, members)
-    VALUES (%(project_id)s, %(day)s, %(stage_ref)s, %(action)s, %(first)s)
+    VALUES (%(project_id)s, %(day)s, %(stage_ref)s, %(action)s, 1)
     ON CONFLICT (project_id, day, stage_ref, action) DO UPDATE
     SET members = day_count.members + 1
-    WHERE %(has_actor)s AND NOT EXISTS (
+    WHERE NOT %(has_actor)s OR NOT EXISTS (
         SELECT 1 FROM {events} AS earlier
         WHERE earlier.project_id = %(project_id)s
           AND earlier.actor_id = %(actor_id)s
           AND earlier.created_at >= %(day_starts)s
-          AND earlier.created_at < %(day_ends)s
-          AND earlier.action::text LIKE 'ballot.%%'
+          AND earlier.created_at < %(day_ends)s{ballot_index}
           AND earlier.action = %(action)s
           AND {earlier_stage} = %(stage_ref)s
     )
 )
 SELECT id FROM appended
 """
+_BALLOT_INDEX = "\n          AND earlier.action::text LIKE 'ballot.%%'"
 
 
 def _insert_counted(event: AuditEvent) -> None:
@@ -180,6 +189,7 @@ def _insert_counted(event: AuditEvent) -> None:
         events=quote(AuditEvent._meta.db_table),
         counts=quote(AuditDayCount._meta.db_table),
         earlier_stage=_stage_ref_sql("earlier"),
+        ballot_index=_BALLOT_INDEX if event.action.startswith(BALLOT_PREFIX) else "",
     )
     day = event.created_at.astimezone(ballot_zone()).date()
     with connection.cursor() as cursor:
@@ -202,7 +212,6 @@ def _insert_counted(event: AuditEvent) -> None:
                 "day_starts": _day_start(day),
                 "day_ends": _day_start(day + dt.timedelta(days=1)),
                 "stage_ref": stage_ref_of(event.object_type, event.object_id, event.details),
-                "first": 1 if event.actor_id is not None else 0,
                 "has_actor": event.actor_id is not None,
             },
         )

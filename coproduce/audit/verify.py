@@ -10,9 +10,10 @@ record, in each export's file and in the observers' daily email. A check compare
 chain with the anchors it is given and with those of earlier checks: a chain shorter
 than an anchor, or an entry that differs from one, is reported.
 
-The pages show secret ballots only as counts kept beside the chain (`AuditDayCount`):
-a check also works those counts out again from the ballot events it walks and reports
-any day whose kept count differs.
+The pages show secret ballots (and the other counted actions: a pulse answered, an
+anonymous reflection) only as counts kept beside the chain (`AuditDayCount`): a check
+also works those counts out again from the events it walks and reports any day whose
+kept count differs.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils.translation import gettext, gettext_lazy
 
-from coproduce.audit.models import BALLOT_PREFIX, AuditDayCount, AuditEvent, AuditVerification
+from coproduce.audit.models import AuditDayCount, AuditEvent, AuditVerification, is_counted
 from coproduce.audit.record import GENESIS_HASH, ballot_zone, event_hash, stage_ref_of
 
 _CHUNK = 5_000
@@ -252,14 +253,16 @@ def _walk(
     previous_hash = GENESIS_HASH
     expected_sequence = 1
     checked = 0
-    # Who cast each secret-ballot action, each day in each stage, up to the counts' position.
+    # Who did each counted action, each day in each stage, up to the counts' position;
+    # and how many such events had no person (each counts once).
     voters: dict[tuple[Any, str, str], set[int]] = {}
+    nobody: dict[tuple[Any, str, str], int] = {}
     zone = ballot_zone()
     counted_up_to = counts.up_to if counts is not None else 0
     for row in rows:
         event.load(row)
         checked += 1
-        if event.sequence <= counted_up_to and event.action.startswith(BALLOT_PREFIX):
+        if event.sequence <= counted_up_to and is_counted(event.action):
             key = (
                 event.created_at.astimezone(zone).date(),
                 stage_ref_of(event.object_type, event.object_id, event.details),
@@ -268,6 +271,8 @@ def _walk(
             found = voters.setdefault(key, set())
             if event.actor_id is not None:
                 found.add(event.actor_id)
+            else:
+                nobody[key] = nobody.get(key, 0) + 1
         problem = ""
         if event.sequence != expected_sequence:
             problem = MISSING_BEFORE
@@ -287,7 +292,7 @@ def _walk(
         # Entries once checked are gone from the end: name the first missing position.
         return ChainResult(project_id, checked, None, SHORTER, expected_sequence, head)
     if counts is not None and counts.members != {
-        key: len(people) for key, people in voters.items()
+        key: len(people) + nobody.get(key, 0) for key, people in voters.items()
     }:
         return ChainResult(project_id, checked, None, COUNTS_DIFFER, None, head)
     return ChainResult(project_id, checked, None, head=head)

@@ -3,15 +3,13 @@ the quorum, the record written exactly once, and the facilitators' notes on it."
 
 from __future__ import annotations
 
-import secrets
-import uuid
-
 from django.db import transaction
 from django.utils import timezone
 
 from coproduce.audit.record import record
 from coproduce.audit.verify import chain_head
 from coproduce.errors import RightsError
+from coproduce.sealing import rows_seal
 from decisions import notify as decisions_notify
 from decisions.models import Ballot, DecisionNote, DecisionRecord, VotingRules
 from decisions.results import count_stage
@@ -66,8 +64,8 @@ def _ballots_seal(stage: Stage) -> int:
     `voter_key` (a keyed hash a holder of BALLOT_SECRET_KEY can recompute for each
     member), the transaction that wrote it (PostgreSQL's `xmin`, shared with the
     participation row and trail entry written with it) and its place in the table.
-    Sealing writes each ballot again as a new row with a new random id, no key, in an
-    order shuffled by the operating system's random source, and deletes the old rows.
+    Sealing (`coproduce.sealing.rows_seal`) writes each ballot again as a new row with
+    a new random id and no key, in a shuffled order, and deletes the old rows.
     Afterwards every ballot of the stage was written by this one transaction, in an
     order that says nothing, and nothing finds a person's ballot any more.
 
@@ -77,26 +75,10 @@ def _ballots_seal(stage: Stage) -> int:
     """
     if voting_rules_for(stage).open_ballot:
         return 0
-    unsealed = Ballot.objects.filter(stage=stage, voter_key__isnull=False)
-    kept = list(unsealed.values_list("constituency", "content"))
-    if not kept:
-        return 0
-    secrets.SystemRandom().shuffle(kept)
-    unsealed.delete()
-    Ballot.objects.bulk_create(
-        [
-            Ballot(
-                id=uuid.uuid4(),
-                stage_id=stage.pk,
-                voter_key=None,
-                constituency=group,
-                content=content,
-            )
-            for group, content in kept
-        ],
-        batch_size=2000,
+    return rows_seal(
+        Ballot.objects.filter(stage=stage, voter_key__isnull=False),
+        keep=("stage_id", "constituency", "content"),
     )
-    return len(kept)
 
 
 def _record_decision(stage: Stage) -> DecisionRecord:

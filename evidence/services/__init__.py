@@ -1,8 +1,10 @@
 """Every write about the evidence of a project: one transaction each, audited.
 
-- `reflection`: answers to a stage's questions to reflect on, and hiding one;
-- `pulse`: the pulse's statements, sending it when a stage closes, answering it
-  anonymously, closing and sealing it;
+- `reflection`: answers to a stage's questions to reflect on, hiding one, and sealing
+  the anonymous ones when reflection on the stage ends;
+- `pulse`: the pulse's statements, sending it when a stage closes (and, on the
+  schedule, any a failed hook did not send), answering it anonymously, closing and
+  sealing it;
 - `reports`: making a co-production report, kept as it was made.
 """
 
@@ -15,8 +17,13 @@ from evidence.services.pulse import (
     pulse_open,
     pulse_statements_update,
     pulses_close_due,
+    pulses_open_missing,
 )
-from evidence.services.reflection import reflection_answer_create, reflection_answer_hide
+from evidence.services.reflection import (
+    reflection_answer_create,
+    reflection_answer_hide,
+    reflections_seal_due,
+)
 from evidence.services.reports import report_make
 
 __all__ = [
@@ -27,7 +34,9 @@ __all__ = [
     "pulse_open",
     "pulse_statements_update",
     "pulses_close_due",
+    "pulses_open_missing",
     "reflection_answer_create",
     "reflection_answer_hide",
+    "reflections_seal_due",
     "report_make",
 ]

@@ -3,18 +3,21 @@ closed and sealed after a fortnight (or earlier by a facilitator)."""
 
 from __future__ import annotations
 
-import random
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from coproduce.audit.models import AuditEvent
 from coproduce.audit.record import record
 from coproduce.errors import RightsError, RuleError
+from coproduce.sealing import rows_seal
 from coproduce.text import one_line
 from decisions.models import SMALLEST_GROUP_FLOOR
 from evidence import figures, permissions
@@ -27,6 +30,7 @@ from evidence.models import (
     PulseTaken,
     Rung,
 )
+from evidence.services.reflection import _anonymous_answers_seal
 from participants.models import User
 from participants.notifications.models import Kind as NotificationKind
 from participants.notifications.services import notify
@@ -46,11 +50,15 @@ def pulse_statements_update(
     cleaned = [one_line(text.replace("\x00", "")).strip() for text in statements]
     cleaned = [text for text in cleaned if text]
     if not cleaned:
-        raise RuleError("Keep at least one statement for members to score.")
+        raise RuleError("Keep at least one statement for members to score.", field="statements")
     if len(cleaned) > MAX_STATEMENTS:
-        raise RuleError(f"Use at most {MAX_STATEMENTS} statements: the pulse stays short.")
+        raise RuleError(
+            f"Use at most {MAX_STATEMENTS} statements: the pulse stays short.", field="statements"
+        )
     if any(len(text) > STATEMENT_MAX for text in cleaned):
-        raise RuleError(f"Keep each statement to {STATEMENT_MAX} characters or fewer.")
+        raise RuleError(
+            f"Keep each statement to {STATEMENT_MAX} characters or fewer.", field="statements"
+        )
     with transaction.atomic():
         locked = Stage.objects.select_for_update().select_related("project").get(pk=stage.pk)
         if locked.state != Stage.State.DRAFT:
@@ -171,6 +179,7 @@ def pulse_answer(
 def pulse_close(*, actor: User | None, pulse: Pulse) -> Pulse:
     """Close the pulse and seal its answers: each written again, in random order, with a
     new id, in this transaction, so nothing stored ties one to the person who gave it.
+    It ends reflection on the stage too, and seals its anonymous answers the same way.
     `actor` None is the schedule. Running it twice does no harm."""
     if actor is not None:
         _deny(permissions.can_close_pulse(actor, pulse))
@@ -178,26 +187,20 @@ def pulse_close(*, actor: User | None, pulse: Pulse) -> Pulse:
         locked = Pulse.objects.select_for_update().select_related("stage").get(pk=pulse.pk)
         if locked.closed_at is not None or locked.opened_at is None:
             return locked
-        answers = list(PulseAnswer.objects.filter(pulse=locked))
-        PulseAnswer.objects.filter(pulse=locked).delete()
-        random.SystemRandom().shuffle(answers)
+        answers = PulseAnswer.objects.filter(pulse=locked)
         # A group with too few answers would name them (who answered is known, and so is
         # each person's group): it is stored as "other groups together", exactly as the
         # results pool it, so the sealed rows say no more than the page does.
-        counts: dict[str, int] = {}
-        for answer in answers:
-            counts[answer.constituency] = counts.get(answer.constituency, 0) + 1
+        counts = dict(answers.order_by().values_list("constituency").annotate(count=Count("pk")))
         alone, _pool, _withheld = figures.grouping(counts, SMALLEST_GROUP_FLOOR)
-        PulseAnswer.objects.bulk_create(
-            PulseAnswer(
-                id=uuid.uuid4(),
-                pulse=locked,
-                constituency=answer.constituency if answer.constituency in alone else figures.POOL,
-                scores=answer.scores,
-                rung=answer.rung,
-                sealed=True,
-            )
-            for answer in answers
+
+        def pooled(kept: dict[str, Any]) -> dict[str, Any]:
+            if kept["constituency"] not in alone:
+                kept["constituency"] = figures.POOL
+            return {**kept, "sealed": True}
+
+        sealed = rows_seal(
+            answers, keep=("pulse_id", "constituency", "scores", "rung"), rewrite=pooled
         )
         locked.closed_at = timezone.now()
         locked.save(update_fields=["closed_at"])
@@ -205,9 +208,44 @@ def pulse_close(*, actor: User | None, pulse: Pulse) -> Pulse:
             action="pulse.closed",
             actor=actor,
             project_id=locked.stage.project_id,
-            details={"stage_id": str(locked.stage_id), "answers": len(answers)},
+            details={"stage_id": str(locked.stage_id), "answers": sealed},
         )
+        # Closing the pulse ends reflection on the stage: its anonymous answers are
+        # sealed in this transaction too (the stage's row is locked with the pulse's).
+        _anonymous_answers_seal(actor=actor, stage=locked.stage)
     return locked
+
+
+def pulses_open_missing(*, now: datetime | None = None) -> int:
+    """Send the pulse of every stage that closed in the last fortnight but whose pulse was
+    never sent (the hook run after the close failed, or the project was paused then),
+    as the system; return how many were sent. Safe to run often: `pulse_open` sends
+    each once. A stage that closed longer ago is left: its pulse would come too late."""
+    now = now or timezone.now()
+    waiting = list(
+        Stage.objects.filter(state=Stage.State.CLOSED, project__status=Project.Status.ACTIVE)
+        .exclude(pulse__opened_at__isnull=False)
+        .values_list("pk", "project_id")
+    )
+    if not waiting:
+        return 0
+    # When a stage closed is in the trail (stages keep no date of closing): its
+    # `stage.closed` entries of the last fortnight, read by project and action.
+    closed_lately = set(
+        AuditEvent.objects.filter(
+            project_id__in={project_id for _stage, project_id in waiting},
+            action="stage.closed",
+            object_type="stage",
+            object_id__in=[str(stage_id) for stage_id, _project in waiting],
+            created_at__gte=now - timedelta(days=Pulse.OPEN_FOR_DAYS),
+            created_at__lte=now,
+        ).values_list("object_id", flat=True)
+    )
+    sent = 0
+    for stage_id, _project in waiting:
+        if str(stage_id) in closed_lately and pulse_open(actor=None, stage_id=stage_id):
+            sent += 1
+    return sent
 
 
 def pulses_close_due(*, now: datetime | None = None) -> int:

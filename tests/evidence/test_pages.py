@@ -209,6 +209,23 @@ def test_the_organisation_view_lists_only_the_projects_observed(
     assert "You do not observe or sponsor any project." in page
 
 
+def test_the_organisation_view_leaves_out_a_project_the_person_has_no_right_to_see(
+    client, scene: Scene, manager
+) -> None:  # type: ignore[no-untyped-def]
+    """Rights come from the role group: an observer taken out of it by hand (in the admin)
+    still has the membership row, but no right to see the project, so it is not listed."""
+    from projects.models import ProjectRoleGroup
+
+    client.force_login(manager)
+    assert scene.project.title in client.get(reverse("evidence:organisation")).text
+    manager.groups.remove(
+        ProjectRoleGroup.objects.get(project=scene.project, role="observer").group
+    )
+    page = client.get(reverse("evidence:organisation")).text
+    assert scene.project.title not in page
+    assert "You do not observe or sponsor any project." in page
+
+
 def test_a_sponsor_sees_the_projects_they_sponsor_with_responses_overdue(
     client, project, facilitator, lived_experience_member, carer_member, clinician_member
 ) -> None:  # type: ignore[no-untyped-def]
@@ -279,3 +296,28 @@ def test_a_project_with_nothing_yet_shows_calm_pages(client, project: Project, m
     page = client.get(reverse("evidence:power_balance", args=[project.pk])).content.decode()
     assert "Too few people" in page or "Nothing to count yet." in page
     assert "No stage has closed yet" in page
+
+
+def test_the_statements_rules_come_from_the_service_and_show_beside_the_field(
+    client, monkeypatch, project: Project, facilitator
+) -> None:  # type: ignore[no-untyped-def]
+    """One source for how many statements: the service's. Were the form to keep its own
+    copy, changing the service's limit would leave the form saying something else."""
+    import evidence.services.pulse as pulse_services
+
+    client.force_login(facilitator)
+    stage = project.stages.get(position=3)
+    url = reverse("evidence:pulse_statements", args=[project.pk, stage.pk])
+    typed = "\n".join(f"Statement number {number}" for number in range(1, 10))
+    page = client.post(url, {"statements": typed, "ask_ladder": "on"})
+    assert page.status_code == 200
+    assert page.context["form"].errors["statements"] == [
+        "Use at most 8 statements: the pulse stays short."
+    ]
+    assert "Statement number 9" in page.text  # what was typed is kept
+    monkeypatch.setattr(pulse_services, "MAX_STATEMENTS", 3)
+    page = client.post(url, {"statements": typed[:80], "ask_ladder": "on"})
+    assert page.context["form"].errors["statements"] == [
+        "Use at most 3 statements: the pulse stays short."
+    ]
+    assert not Pulse.objects.filter(stage=stage).exists()

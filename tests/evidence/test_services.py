@@ -236,10 +236,13 @@ def test_reflection_named_or_anonymous_and_hidden_with_a_reason(scene: Scene) ->
     )
     assert named.author == person
     assert hidden_one.author is None
-    events = list(AuditEvent.objects.filter(action="reflection.answered").order_by("sequence"))
-    assert events[0].actor_id == person.pk
-    assert events[1].actor_id is None
-    assert events[1].actor_label == "A member (anonymously)"
+    named_event = AuditEvent.objects.get(action="reflection.answered")
+    assert named_event.actor_id == person.pk
+    # The anonymous one: no person, and only ever counted for the day (never listed).
+    anonymous_event = AuditEvent.objects.get(action="reflection.answered_anonymously")
+    assert anonymous_event.actor_id is None
+    assert anonymous_event.actor_label == "A member (anonymously)"
+    assert anonymous_event.object_id == ""
     with pytest.raises(RuleError):
         services.reflection_answer_create(
             actor=person, stage=stage, question_number=99, body="x", anonymous=False
@@ -302,3 +305,86 @@ def test_a_group_with_a_lone_answer_is_sealed_as_other_groups(scene: Scene) -> N
     assert "carer" not in stored
     # The lone carer's group joins the smallest shown group, as on the results page.
     assert stored == {"other_groups"}
+
+
+def test_the_schedule_sends_a_pulse_that_the_stage_closing_failed_to_send(
+    project: Project, facilitator, lived_experience_member, carer_member, clinician_member
+) -> None:  # type: ignore[no-untyped-def]
+    from evidence.tasks import pulses_due
+
+    stage = project_services.stage_transition(
+        actor=facilitator, stage=project.stages.get(position=1), to_state="open"
+    )
+    # The hook after the close never runs here (as when it failed): no pulse is sent.
+    stage = project_services.stage_transition(actor=facilitator, stage=stage, to_state="closed")
+    assert not Pulse.objects.filter(stage=stage, opened_at__isnull=False).exists()
+    # More than a fortnight after the close it would come too late: it is left.
+    assert services.pulses_open_missing(now=timezone.now() + timedelta(days=15)) == 0
+    assert not Pulse.objects.filter(stage=stage).exists()
+
+    assert pulses_due()["sent"] == 1
+    pulse = Pulse.objects.get(stage=stage)
+    assert pulse.is_open
+    told = set(
+        Notification.objects.filter(kind="pulse_opened").values_list("recipient_id", flat=True)
+    )
+    assert told == {lived_experience_member.pk, carer_member.pk, clinician_member.pk}
+    # Running it again sends nothing more.
+    assert pulses_due()["sent"] == 0
+    assert AuditEvent.objects.filter(action="pulse.opened").count() == 1
+    assert Notification.objects.filter(kind="pulse_opened").count() == 3
+
+
+def test_the_schedule_sends_no_pulse_in_a_project_that_is_not_active(
+    project: Project, facilitator
+) -> None:  # type: ignore[no-untyped-def]
+    stage = project_services.stage_transition(
+        actor=facilitator, stage=project.stages.get(position=1), to_state="open"
+    )
+    project_services.stage_transition(actor=facilitator, stage=stage, to_state="closed")
+    project_services.project_update(actor=facilitator, project=project, status="finished")
+    assert services.pulses_open_missing() == 0
+    assert not Pulse.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_report_names_the_entry_just_before_its_own_even_if_one_lands_while_it_renders(
+    monkeypatch, project: Project, facilitator, manager, carer_member
+) -> None:  # type: ignore[no-untyped-def]
+    """A change committed while the PDF renders is after the head the report first saw:
+    the report names the entry just before its own, and shows what that entry covers."""
+    from decisions import services as decision_services
+    from evidence.services import reports as report_services
+
+    stage = project_services.stage_transition(
+        actor=facilitator, stage=project.stages.get(position=1), to_state="open"
+    )
+    real_render = report_services.render_report
+    landed: list[AuditEvent] = []
+
+    def render_while_a_member_proposes(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if not landed:  # the first rendering: a member proposes meanwhile, and commits
+
+            def propose() -> None:
+                try:
+                    decision_services.proposal_create(
+                        actor=carer_member, stage=stage, title="Night phone line", body="Why."
+                    )
+                    landed.append(AuditEvent.objects.get(action="proposal.created"))
+                finally:
+                    connection.close()
+
+            writer = threading.Thread(target=propose)
+            writer.start()
+            writer.join()
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(report_services, "render_report", render_while_a_member_proposes)
+    report = services.report_make(actor=manager, project=project)
+    made = AuditEvent.objects.get(action="report.made")
+    (proposed,) = landed
+    head_sequence = int(report.trail_head.split(":")[0])
+    assert head_sequence == made.sequence - 1
+    assert proposed.sequence <= head_sequence
+    assert report.trail_head == f"{made.sequence - 1}:{made.previous_hash}"
+    assert made.details["trail_head"] == report.trail_head

@@ -32,17 +32,27 @@ def _open_pulse(cast: Cast):  # type: ignore[no-untyped-def]
     return pulse
 
 
-def _reflection(cast: Cast):  # type: ignore[no-untyped-def]
+def _reflection(cast: Cast, *, anonymous: bool = False):  # type: ignore[no-untyped-def]
     stage = services.stage_transition(
         actor=cast.facilitator, stage=_first_stage(cast), to_state="open"
     )
     return evidence.services.reflection_answer_create(
-        actor=cast.member, stage=stage, question_number=1, body="Heard", anonymous=False
+        actor=cast.member, stage=stage, question_number=1, body="Heard", anonymous=anonymous
     )
+
+
+def _reflection_ended(cast: Cast) -> None:
+    """An anonymous answer in a project that then stops: reflection on the stage ends."""
+    _reflection(cast, anonymous=True)
+    services.project_update(actor=cast.facilitator, project=cast.project, status="finished")
 
 
 EVIDENCE_WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
     "reflection_answer_create": (lambda c: lambda r=None: _reflection(c), {"reflection.answered"}),
+    "reflections_seal_due": (
+        lambda c: lambda r=_reflection_ended(c): evidence.services.reflections_seal_due(),
+        {"reflections.sealed"},
+    ),
     "reflection_answer_hide": (
         lambda c: (
             lambda a=_reflection(c): evidence.services.reflection_answer_hide(
@@ -61,6 +71,11 @@ EVIDENCE_WRITES: dict[str, tuple[Callable[[Cast], Run], set[str]]] = {
     ),
     "pulse_open": (
         lambda c: lambda s=_pulse_stage(c): evidence.services.pulse_open(actor=None, stage_id=s.pk),
+        {"pulse.opened"},
+    ),
+    # The stage closed here without its hook running, as when the hook failed.
+    "pulses_open_missing": (
+        lambda c: lambda s=_pulse_stage(c): evidence.services.pulses_open_missing(),
         {"pulse.opened"},
     ),
     "pulse_answer": (

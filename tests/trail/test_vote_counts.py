@@ -163,3 +163,72 @@ def test_the_trail_check_finds_a_count_that_differs_from_the_votes(
     assert "does not match the votes" in problem_in_words(found.problem, found.first_bad_sequence)
     AuditDayCount.objects.filter(project_id=project.pk).delete()
     assert verify_chain(project.pk).problem == COUNTS_DIFFER
+
+
+def _answer_pulse(record_at, moment: dt.datetime, person: User, project: Project, stage) -> None:  # type: ignore[no-untyped-def]
+    record_at(
+        moment,
+        action="pulse.answered",
+        actor=person,
+        project_id=project.pk,
+        details={"stage": str(stage.pk)},  # as evidence.services.pulse_answer writes it
+    )
+
+
+def test_pulse_answers_are_counted_each_day_and_never_listed_one_by_one(
+    client,
+    project: Project,
+    manager: User,
+    lived_experience_member: User,
+    carer_member: User,
+    record_at,
+) -> None:  # type: ignore[no-untyped-def]
+    """The registry says "counts only" for a pulse answered: the trail shows how many
+    answered each day, never each answer with its time (which, beside the person's
+    other entries, would say more than that they answered)."""
+    from coproduce.audit.verify import COUNTS_DIFFER, verify_chain
+
+    stage = project.stages.get(position=1)
+    _answer_pulse(record_at, MONDAY, lived_experience_member, project, stage)
+    _answer_pulse(record_at, MONDAY + dt.timedelta(hours=2), carer_member, project, stage)
+    assert _kept(project) == [(MONDAY.date(), str(stage.pk), "pulse.answered", 2)]
+    assert _kept(project) == _from_events(project)
+
+    client.force_login(manager)
+    page = client.get(trail_url("trail", project))
+    listed = {entry.event.action for entry in page.context["entries"]}
+    assert "pulse.answered" not in listed
+    assert "2 members answered the pulse of" in page.text
+    # Nor one by one in an export, nor when asked for that action alone.
+    everything = selectors.events_queryset(project.pk, selectors.TrailFilters())
+    assert not everything.filter(action="pulse.answered").exists()
+    only = selectors.TrailFilters(action="pulse.answered")
+    assert not selectors.events_queryset(project.pk, only).exists()
+    assert [day.members for day in selectors.ballot_days(project.pk, only)] == [2]
+    # Members' history shows the same count.
+    client.force_login(lived_experience_member)
+    assert "2 members answered the pulse of" in client.get(trail_url("history", project)).text
+
+    # The trail's check counts them again from the events.
+    assert verify_chain(project.pk).intact
+    AuditDayCount.objects.filter(project_id=project.pk, action="pulse.answered").delete()
+    assert verify_chain(project.pk).problem == COUNTS_DIFFER
+
+
+def test_the_migration_counts_the_pulse_answers_already_in_the_chain(
+    project: Project, lived_experience_member: User, carer_member: User, record_at
+) -> None:  # type: ignore[no-untyped-def]
+    from importlib import import_module
+
+    migration = import_module("coproduce.migrations.0006_audit_day_counts_of_pulse_answers")
+    first, second = project.stages.get(position=1), project.stages.get(position=2)
+    for number, person in enumerate([lived_experience_member, carer_member] * 3):
+        moment = MONDAY + dt.timedelta(hours=9 * number)
+        _answer_pulse(record_at, moment, person, project, first if number % 2 else second)
+    _cast(record_at, MONDAY, carer_member, project, second)
+    kept = _kept(project)
+    AuditDayCount.objects.filter(action="pulse.answered").delete()  # as before the migration
+    with connection.schema_editor() as editor:
+        migration.count_past_pulse_answers(None, editor)
+        migration.count_past_pulse_answers(None, editor)  # twice: no harm
+    assert _kept(project) == kept == _from_events(project)
