@@ -366,12 +366,12 @@ def lock_hold_times(vote: SeededVote, casts: int) -> tuple[list[float], list[flo
         chain_held.append(end - marks["chain"])
 
     def watch(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        if "WITH voter AS" in sql:
+        if "coproduce_ballot_cast_" in sql or "WITH voter AS" in sql:
             marks["stage"] = time.perf_counter()
         result = execute(sql, params, many, context)
-        if "pg_advisory_xact_lock" in sql:
+        if "pg_advisory_xact_lock" in sql or "coproduce_chain_lock_and_head" in sql:
             marks["chain"] = time.perf_counter()
-        if 'INSERT INTO "coproduce_auditevent"' in sql:  # alone, or with the day's count
+        if "coproduce_audit_counted_insert_" in sql or 'INSERT INTO "coproduce_auditevent"' in sql:
             transaction.on_commit(committed)  # the first to run after this COMMIT
         return result
 

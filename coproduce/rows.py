@@ -11,10 +11,14 @@ database converters the ORM applies (JSON, for example).
 from __future__ import annotations
 
 import functools
+import hashlib
+import re
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model
 
@@ -65,3 +69,71 @@ def instance(cols: Columns, row: Sequence[Any], start: int = 0) -> Model | None:
         for converter in converters:
             values[index] = converter(values[index], column, connection)
     return cols.model.from_db(DEFAULT_DB_ALIAS, list(cols.attnames), values)
+
+
+# --- Statements PostgreSQL plans once per connection ---------------------------------------
+#
+# The statements every page or cast sends (a page's stage, a cast, the trail's counted
+# insert) are planned once per database connection, then executed by name: PostgreSQL
+# spends more CPU parsing and planning them than running them. A statement is prepared
+# in the same round trip as its first execution (`PREPARE …; EXECUTE …`), so the number
+# of statements a request sends does not depend on whether it was the first. Prepared
+# statements outlive a transaction's rollback, and PostgreSQL plans them again itself
+# after a schema change. Behind a pooler that hands each transaction another server
+# connection (PgBouncer in transaction mode), set DATABASE_PREPARED_STATEMENTS=false.
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+_prepared: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True)
+class Prepared:
+    name: str
+    prepare: str
+    execute: str
+    params: tuple[str, ...]
+
+
+@functools.cache
+def _prepared_form(label: str, sql: str) -> Prepared:
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        if match.group(1) not in names:
+            names.append(match.group(1))
+        return f"${names.index(match.group(1)) + 1}"
+
+    body = _PLACEHOLDER.sub(number, sql)
+    name = f"coproduce_{label}_{hashlib.sha256(sql.encode()).hexdigest()[:12]}"
+    arguments = f" ({', '.join(['%s'] * len(names))})" if names else ""
+    return Prepared(
+        name=name,
+        prepare=f"PREPARE {name} AS {body};\n",
+        execute=f"EXECUTE {name}{arguments}",
+        params=tuple(names),
+    )
+
+
+def execute(cursor: Any, label: str, sql: str, params: dict[str, Any]) -> None:
+    """`cursor.execute(sql, params)` (named `%(name)s` parameters), as a statement
+    prepared once per connection when DATABASE_PREPARED_STATEMENTS is on. `label` names
+    it (`coproduce_<label>_<hash>`), so it is known in PostgreSQL's views and logs."""
+    if not settings.DATABASE_PREPARED_STATEMENTS:
+        cursor.execute(sql, params)
+        return
+    form = _prepared_form(label, sql)
+    known = _prepared.setdefault(cursor.db.connection, {})
+    values = [params[name] for name in form.params]
+    state = known.get(form.name)
+    if state is _UNSURE:  # a first execution failed: was the PREPARE before it done?
+        cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [form.name])
+        state = _PREPARED if cursor.fetchone() else None
+    if state is _PREPARED:
+        cursor.execute(form.execute, values)
+    else:
+        known[form.name] = _UNSURE
+        cursor.execute(form.prepare + form.execute, values)
+    known[form.name] = _PREPARED
+
+
+_PREPARED, _UNSURE = "prepared", "unsure"

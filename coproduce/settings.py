@@ -170,6 +170,10 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # burst of requests would use up PostgreSQL's connections. Production workers live long
 # and keep theirs (checked before reuse).
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 0 if DEBUG else 60)
+# The statements on every page's and every cast's path are prepared once per connection
+# (coproduce/rows.py). Set false behind a pooler that gives each transaction another
+# server connection (PgBouncer in transaction mode).
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured(

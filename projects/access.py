@@ -71,7 +71,7 @@ def stage_context(
         "user": user.pk,
     }
     with connection.cursor() as cursor:
-        cursor.execute(_stage_sql(select_related), params)
+        rows.execute(cursor, "stage_page", _stage_sql(select_related), params)
         row = cursor.fetchone()
     if row is None:
         raise Http404

@@ -48,7 +48,12 @@ def get_project_for_user(user: User, project_id: object) -> ProjectAccess:
     One statement: the project, the person's current membership and their rights.
     """
     with connection.cursor() as cursor:
-        cursor.execute(_project_sql(), {"project": parse_uuid(project_id), "user": user.pk})
+        rows.execute(
+            cursor,
+            "project_page",
+            _project_sql(),
+            {"project": parse_uuid(project_id), "user": user.pk},
+        )
         row = cursor.fetchone()
     if row is None:
         raise Http404

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import uuid
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from coproduce import rows
 from coproduce.audit.events import event_type
 from coproduce.audit.models import (
     BALLOT_PREFIX,
@@ -49,12 +51,15 @@ def event_hash(event: AuditEvent) -> str:
     return hashlib.sha256(_CANONICAL_JSON(content).encode()).hexdigest()
 
 
+def _chain_key(project_id: uuid.UUID | None) -> int:
+    return int.from_bytes(hashlib.sha256(str(project_id).encode()).digest()[:8], "big", signed=True)
+
+
 def lock_chain(project_id: uuid.UUID | None) -> None:
     """Hold the chain until the transaction ends: one writer at a time, and nothing is
     appended meanwhile (what reads the head and writes beside it sees one moment)."""
-    key = int.from_bytes(hashlib.sha256(str(project_id).encode()).digest()[:8], "big", signed=True)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_chain_key(project_id)])
 
 
 def record(
@@ -92,8 +97,7 @@ def record(
         # The request's id would tie an anonymous event to the server's log of who asked.
         request_id="" if found.anonymous else current_request_id(),
     )
-    lock_chain(project_id)
-    last = _chain_head(project_id)
+    last = _lock_chain_and_read_head(project_id)
     event.sequence, event.previous_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     event.created_at = timezone.now()  # in the chain's order
     event.hash = event_hash(event)
@@ -104,16 +108,23 @@ def record(
     return event
 
 
-def _chain_head(project_id: uuid.UUID | None) -> tuple[int, str] | None:
-    """The chain's newest position and hash (read after taking its lock): plain SQL, as
-    every cast reads it (the ORM would build the same statement each time)."""
-    table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    where = "project_id = %s" if project_id is not None else "project_id IS NULL"
+def _lock_chain_and_read_head(project_id: uuid.UUID | None) -> tuple[int, str] | None:
+    """Take the chain's lock, then read its newest position and hash: for a project's
+    chain in one round trip (the function of migration coproduce 0007, whose statements
+    each see what committed before them, so the head is read after the lock is granted);
+    the site-wide chain, rarely written, in two plain statements."""
     with connection.cursor() as cursor:
+        if project_id is not None:
+            cursor.execute(
+                "SELECT head_sequence, head_hash FROM coproduce_chain_lock_and_head(%s, %s)",
+                [_chain_key(project_id), project_id],
+            )
+            return cursor.fetchone()
+        lock_chain(None)
+        table = connection.ops.quote_name(AuditEvent._meta.db_table)
         cursor.execute(
-            f"SELECT sequence, hash FROM {table} WHERE {where} "  # noqa: S608 (names only)
-            "ORDER BY sequence DESC LIMIT 1",
-            [project_id] if project_id is not None else [],
+            f"SELECT sequence, hash FROM {table} WHERE project_id IS NULL "  # noqa: S608
+            "ORDER BY sequence DESC LIMIT 1"
         )
         return cursor.fetchone()
 
@@ -183,17 +194,24 @@ SELECT id FROM appended
 _BALLOT_INDEX = "\n          AND earlier.action::text LIKE 'ballot.%%'"
 
 
-def _insert_counted(event: AuditEvent) -> None:
+@functools.cache
+def _counted_insert_sql(ballot: bool) -> str:
     quote = connection.ops.quote_name
-    sql = _COUNTED_INSERT_SQL.format(
+    return _COUNTED_INSERT_SQL.format(
         events=quote(AuditEvent._meta.db_table),
         counts=quote(AuditDayCount._meta.db_table),
         earlier_stage=_stage_ref_sql("earlier"),
-        ballot_index=_BALLOT_INDEX if event.action.startswith(BALLOT_PREFIX) else "",
+        ballot_index=_BALLOT_INDEX if ballot else "",
     )
+
+
+def _insert_counted(event: AuditEvent) -> None:
+    sql = _counted_insert_sql(event.action.startswith(BALLOT_PREFIX))
     day = event.created_at.astimezone(ballot_zone()).date()
     with connection.cursor() as cursor:
-        cursor.execute(
+        rows.execute(
+            cursor,
+            "audit_counted_insert",
             sql,
             {
                 "project_id": event.project_id,

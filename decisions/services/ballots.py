@@ -44,7 +44,12 @@ def stage_options(stage: Stage) -> list[Proposal]:
     Read on every cast, so in SQL written once (`coproduce.rows`), not built each time.
     """
     with connection.cursor() as cursor:
-        cursor.execute(_options_sql(), [stage.pk, Proposal.Status.ACTIVE.value])
+        rows.execute(
+            cursor,
+            "vote_options",
+            _options_sql(),
+            {"stage": stage.pk, "active": Proposal.Status.ACTIVE.value},
+        )
         found = cursor.fetchall()
     cols = rows.columns(Proposal, "proposal")
     options = [rows.instance(cols, row) for row in found]
@@ -61,7 +66,7 @@ def _options_sql() -> str:
     table = connection.ops.quote_name(Proposal._meta.db_table)
     return (
         f"SELECT {rows.columns(Proposal, 'proposal').sql} FROM {table} AS proposal"  # noqa: S608
-        " WHERE proposal.stage_id = %s AND proposal.status = %s"
+        " WHERE proposal.stage_id = %(stage)s AND proposal.status = %(active)s"
         " ORDER BY proposal.created_at, proposal.id"
     )
 
@@ -223,7 +228,7 @@ def _cast(
     }
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(_cast_sql(with_help=helper is not None), params)
+            rows.execute(cursor, "ballot_cast", _cast_sql(with_help=helper is not None), params)
             row = cursor.fetchone()
         if row is None:
             _refuse_cast(voter, stage, helped=helper is not None)

@@ -21,6 +21,7 @@ from decisions import services
 from decisions.models import Ballot, Participation
 from participants.models import User
 from participants.notifications.models import Kind, Notification
+from projects import access
 from projects import services as project_services
 from projects.models import Membership, Project, Stage
 
@@ -51,7 +52,7 @@ def _statements(queries: CaptureQueriesContext) -> list[str]:
 
 
 @pytest.mark.django_db
-def test_a_first_cast_takes_nine_queries_and_a_recast_eight_with_session_and_user(
+def test_a_first_cast_takes_eight_queries_and_a_recast_seven_with_session_and_user(
     client,
     project: Project,
     facilitator: User,
@@ -74,18 +75,21 @@ def test_a_first_cast_takes_nine_queries_and_a_recast_eight_with_session_and_use
         counted.append(_statements(queries))
 
     # Session, user, stage with project, membership and rights, options; the cast's
-    # statement; the chain's lock, its head, the event (with its day's count); after a
-    # first cast only, reminders taken back (a member who has voted is sent none).
-    assert [len(statements) for statements in counted] == [9, 8]
+    # statement; the chain's lock with its head, the event (with its day's count); after
+    # a first cast only, reminders taken back (a member who has voted is sent none).
+    assert [len(statements) for statements in counted] == [8, 7]
     assert 'DELETE FROM "participants_notification"' in counted[0][-1]
     assert not any("participants_notification" in sql for sql in counted[1])
     for statements in counted:
         assert not any("ROLLBACK" in sql for sql in statements)
-        # The membership is read with the stage, never in a statement of its own.
+        # The membership is read with the stage (one prepared statement), never in a
+        # statement of its own.
         main_tables = [sql.split(" FROM ", 1)[-1].split(" ", 1)[0] for sql in statements]
         assert '"projects_membership"' not in main_tables, statements
-        assert sum('"projects_membership" AS "membership"' in sql for sql in statements) == 1
+        assert sum("EXECUTE coproduce_stage_page_" in sql for sql in statements) == 1
+        assert sum("EXECUTE coproduce_ballot_cast_" in sql for sql in statements) == 1
         assert not any('FROM "auth_permission"' in sql for sql in statements)
+    assert 'JOIN "projects_membership" AS "membership"' in access._stage_sql(("voting_rules",))
     ballot = Ballot.objects.get(stage=stage)
     assert ballot.content == {"dots": {str(second.pk): 1}}
     assert Participation.objects.filter(stage=stage).count() == 1

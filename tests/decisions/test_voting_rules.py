@@ -16,6 +16,7 @@ from decisions import services
 from decisions.models import VotingRules
 from decisions.rules import voting_rules_for
 from participants.models import User
+from projects import access
 from projects import services as project_services
 from projects.models import Project, Stage
 
@@ -181,11 +182,13 @@ def test_the_stage_page_makes_the_same_queries_however_many_people_and_proposals
     main_tables = [q["sql"].split(" FROM ", 1)[-1].split(" ", 1)[0] for q in few.captured_queries]
     membership_reads = [t for t in main_tables if t == '"projects_membership"']
     project_reads = [q for q in few.captured_queries if 'FROM "projects_project"' in q["sql"]]
-    stage_reads = [q for q in few.captured_queries if 'FROM "projects_stage"' in q["sql"]]
-    # The project, the person's membership and rights come in the stage's query.
+    stage_reads = [q for q in few.captured_queries if "coproduce_stage_page_" in q["sql"]]
+    # The project, the person's membership and rights come in the stage's query (a
+    # statement prepared once per connection: its text is in projects.access).
     assert (len(membership_reads), len(project_reads), len(stage_reads)) == (0, 0, 1)
-    assert 'JOIN "projects_project" AS "project"' in stage_reads[0]["sql"]
-    assert 'JOIN "projects_membership" AS "membership"' in stage_reads[0]["sql"]
+    stage_sql = access._stage_sql(())
+    assert 'JOIN "projects_project" AS "project"' in stage_sql
+    assert 'JOIN "projects_membership" AS "membership"' in stage_sql
 
 
 def test_casting_a_vote_makes_the_same_queries_however_many_options(
