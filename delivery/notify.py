@@ -47,8 +47,12 @@ def response_requested_notify(*, stage: Stage, recommendations: Sequence[Recomme
     if not recommendations:
         return
     due_on = recommendations[0].response_due_on
+    sponsors = _people(stage.project_id, [Role.SPONSOR])
+    if not sponsors:
+        _no_sponsor_notify(stage=stage, count=len(recommendations))
+        return
     notify(
-        recipients=_people(stage.project_id, [Role.SPONSOR]),
+        recipients=sponsors,
         kind=Kind.RESPONSE_DUE,
         key=f"response_requested:{stage.pk}",
         subject=_("The group's recommendations are ready for your response"),
@@ -64,6 +68,24 @@ def response_requested_notify(*, stage: Stage, recommendations: Sequence[Recomme
             "due": f"{due_on:%d %B %Y}",
         },
         link=_delivery_link(stage.project_id),
+    )
+
+
+def _no_sponsor_notify(*, stage: Stage, count: int) -> None:
+    """Nobody can respond: tell the facilitators the project needs a sponsor."""
+    notify(
+        recipients=_people(stage.project_id, [Role.FACILITATOR]),
+        kind=Kind.RESPONSE_DUE,
+        key=f"response_needs_sponsor:{stage.pk}",
+        subject=_("The group's recommendations need a sponsor to respond"),
+        body=_(
+            'The vote in "%(stage)s" of the project "%(project)s" has closed and the group '
+            "makes %(count)s recommendation(s), but the project has no sponsor, so nobody can "
+            "respond to them. Invite the person in the organisation who will answer for them, "
+            'with the role "Sponsor".'
+        )
+        % {"stage": stage.title, "project": stage.project.title, "count": count},
+        link=reverse("projects:invite", kwargs={"project_id": stage.project_id}),
     )
 
 

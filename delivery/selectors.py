@@ -27,7 +27,7 @@ from delivery.models import (
     ReviewOption,
 )
 from participants.models import User
-from projects.models import Membership, Project, Stage
+from projects.models import Membership, Project, Role, Stage
 from projects.selectors import parse_uuid
 
 
@@ -353,3 +353,10 @@ def public_report(token: str) -> PublicReport:
     if found is None:
         raise Http404
     return found
+
+
+def has_sponsor(project: Project) -> bool:
+    """Whether anyone can respond to the group's recommendations: a current sponsor."""
+    return Membership.objects.filter(
+        project=project, role=Role.SPONSOR, left_at__isnull=True
+    ).exists()

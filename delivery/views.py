@@ -29,6 +29,7 @@ from delivery.forms import (
 )
 from delivery.models import PublicReport
 from delivery.rules import next_statuses
+from projects import permissions as project_permissions
 from projects.access import project_page
 from projects.selectors import ProjectAccess
 
@@ -43,12 +44,17 @@ def _require(allowed: bool) -> None:
 def overview(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
     project, user = access.project, request.user
     today = timezone.localdate()
+    recommendations = selectors.project_recommendations(project, today)
     return render(
         request,
         "delivery/overview.html",
         {
             "project": project,
-            "recommendations": selectors.project_recommendations(project, today),
+            "recommendations": recommendations,
+            # Facilitators are told when nobody can respond: the project has no sponsor.
+            "needs_sponsor": project_permissions.can_invite(user, project)
+            and any(row.current is None for row in recommendations)
+            and not selectors.has_sponsor(project),
             "summary": selectors.delivery_summary(project, today),
             "can_respond": permissions.can_respond(user, project),
             "review_stages": selectors.review_stages(project)

@@ -41,6 +41,29 @@ def test_sponsors_are_asked_to_respond_when_recommendations_are_made(
     ]
 
 
+def test_with_no_sponsor_the_facilitators_are_told_nobody_can_respond(
+    client, project: Project, facilitator: User, members: list[User]
+) -> None:
+    helpers.recommendations(project, facilitator, members)
+    assert _kinds(facilitator, "response_due") == [
+        "The group's recommendations need a sponsor to respond"
+    ]
+    client.force_login(facilitator)
+    page = client.get(f"/projects/{project.pk}/delivery/")
+    assert page.status_code == 200
+    assert "Nobody can respond yet" in page.text
+    assert f"/projects/{project.pk}/people/invite/" in page.text
+    client.force_login(members[0])  # members are not asked to invite anyone
+    page = client.get(f"/projects/{project.pk}/delivery/")
+    assert page.status_code == 200
+    assert "Nobody can respond yet" not in page.text
+    helpers.add_sponsor(project)
+    client.force_login(facilitator)
+    page = client.get(f"/projects/{project.pk}/delivery/")
+    assert page.status_code == 200
+    assert "Nobody can respond yet" not in page.text
+
+
 def test_response_reminders_before_and_after_the_date_once_each(
     recs: list[Recommendation], sponsor: User
 ) -> None:
