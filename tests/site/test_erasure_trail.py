@@ -110,3 +110,28 @@ def test_events_recorded_before_format_2_keep_the_name_and_still_verify(
     assert _rows_naming(OLD_NAME) == [(older.sequence, "account.data_downloaded")]
     assert verify_chain(None).intact
     assert verify_chain(project.pk).intact
+
+
+def test_the_json_lines_export_after_erasure_verifies_and_gives_no_shredded_salt(
+    project: Project, carer_member: User
+) -> None:
+    import datetime as dt
+    import json
+
+    from trail.exports import jsonl_chunks
+    from trail.selectors import TrailFilters
+
+    erased = account_erase(actor=carer_member, user=carer_member)
+    exported = b"".join(jsonl_chunks(project, TrailFilters(), up_to=None)).decode()
+    assert OLD_NAME not in exported
+    rows = [json.loads(line) for line in exported.splitlines()]
+    events = [row for row in rows if "hash_version" in row]
+    assert events
+    for row in events:
+        content = type(
+            "Event", (), {**row, "created_at": dt.datetime.fromisoformat(row["created_at"])}
+        )
+        assert event_hash(content) == row["hash"]  # type: ignore[arg-type]
+    theirs = [row for row in events if row["actor_id"] == erased.pk]
+    assert theirs
+    assert all(row["label_salt"] is None for row in theirs)
