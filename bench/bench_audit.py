@@ -91,7 +91,7 @@ def _setup_django() -> None:
     module = types.ModuleType("bench_audit_urls")
     from django.urls import include, path
 
-    from coproduce import urls as site_urls
+    from coproduce.site import urls as site_urls
 
     module.urlpatterns = [  # type: ignore[attr-defined]
         path("projects/<str:project_id>/record/", include("trail.urls")),
@@ -153,6 +153,9 @@ class _Event:
     created_at: datetime
     previous_hash: str
     hash: str = ""
+    hash_version: int = 2
+    personal_digest: str = ""
+    label_salt: str | None = None
 
 
 def _prepare_project() -> tuple[Any, Any]:
@@ -195,7 +198,7 @@ def _fill(project: Any, count: int, report: Callable[[str], None]) -> None:
     from django.db import connection
 
     from coproduce.audit.models import AuditEvent
-    from coproduce.audit.record import event_hash
+    from coproduce.audit.record import event_hash, personal_digest
     from projects.models import Stage
 
     last = AuditEvent.objects.filter(project_id=project.pk).order_by("-sequence").first()
@@ -210,7 +213,8 @@ def _fill(project: Any, count: int, report: Callable[[str], None]) -> None:
     step = timedelta(days=364) / max(count, 1)
     columns = (
         "project_id, sequence, action, actor_id, actor_label, object_type, object_id, "
-        "details, request_id, created_at, previous_hash, hash"
+        "details, request_id, created_at, previous_hash, hash, hash_version, personal_digest, "
+        "label_salt"
     )
     batch = 100_000
     started = time.perf_counter()
@@ -250,6 +254,11 @@ def _fill(project: Any, count: int, report: Callable[[str], None]) -> None:
                     request_id=uuid.UUID(int=generator.getrandbits(128)).hex,
                     created_at=moment,
                     previous_hash=previous,
+                    # Format 2, as `record()` writes: the hash covers the names' digest.
+                    label_salt=f"{generator.getrandbits(128):032x}",
+                )
+                event.personal_digest = personal_digest(
+                    event.label_salt, event.actor_label, event.details
                 )
                 event.hash = event_hash(event)  # type: ignore[arg-type]
                 previous = event.hash
@@ -267,6 +276,9 @@ def _fill(project: Any, count: int, report: Callable[[str], None]) -> None:
                         event.created_at.isoformat(),
                         event.previous_hash,
                         event.hash,
+                        event.hash_version,
+                        event.personal_digest,
+                        event.label_salt,
                     )
                 )
             buffer.seek(0)

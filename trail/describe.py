@@ -86,7 +86,8 @@ class DescribeContext:
     words: Words = field(default_factory=Words)
     lines: dict[tuple[str, str, int | None], str] = field(default_factory=dict)
     # Erased people's names now ("Former member N"), by user id and by membership id:
-    # the trail keeps the name they had (it is in the hashed content), pages show this.
+    # events of format 1 keep the name they had (their hash covers it; format 2 events
+    # were renamed at erasure), pages show this.
     actor_names: Mapping[int, str] = field(default_factory=dict)
     member_names: Mapping[str, str] = field(default_factory=dict)
 

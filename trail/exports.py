@@ -6,7 +6,10 @@ byte chunks of about 64 KB, whether they go to a browser (`streaming_response`) 
 a file (`write_file`, used by the background export).
 
 Each exported event carries every field its hash covers, oldest first, so someone
-outside the portal can recompute the hashes of what they were given. Votes come
+outside the portal can recompute the hashes of what they were given (the JSON Lines
+export, exactly as stored: for an event of format 2, `hash_version`, the
+`personal_digest` its hash covers instead of the names, and the salt where it is still
+kept; see `coproduce.audit.record.event_hash`). Votes come
 after them, as a count of members for each day and stage (never one row per vote).
 The entries only facilitators see (a member's payments) are in a facilitator's export
 only: an observer's or a sponsor's leaves them out, as their trail page does.
@@ -475,6 +478,9 @@ def jsonl_chunks(
         "request_id",
         "previous_hash",
         "hash",
+        "hash_version",
+        "personal_digest",
+        "label_salt",
     )
     for row in chain.from_iterable(source.events(*fields)):
         (
@@ -489,10 +495,24 @@ def jsonl_chunks(
             request,
             previous,
             own,
+            version,
+            digest,
+            salt,
         ) = row
         event.load(action, actor, actor_id, kind, object_id, details)
+        if version == 1:
+            format_fields = '"hash_version":1,'
+        else:
+            # Format 2: the hash covers the digest of the names, not the names. The salt
+            # lets a reader confirm the names they see; an erased person's events have
+            # none left (their names were replaced).
+            format_fields = (
+                f'"hash_version":{version},"personal_digest":{_json_string(digest)},'
+                f'"label_salt":{"null" if salt is None else _json_string(salt)},'
+            )
         line = (
-            f'{{"project_id":{project_id},"sequence":{sequence},'
+            f"{{{format_fields}"
+            f'"project_id":{project_id},"sequence":{sequence},'
             f'"created_at":"{iso_time(time_text)}","action":{_json_string(action)},'
             f'"description":{_json_string(describe_text(event, context))},'
             f'"actor_label":{_json_string(actor)},'

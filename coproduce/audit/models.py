@@ -37,6 +37,24 @@ def counted_actions() -> Q:
 STAGE_DETAIL_KEYS = ("stage", "stage_id", "from_stage")
 
 
+# The one UPDATE the table accepts (`forget_names`): an event of format 2 whose salt is
+# still there loses it, and only its names may change (the actor's label and the
+# "person" of its details, a key it already had); every other column, those added
+# later included, stays as it was.
+NAMES_FORGOTTEN_ONLY = """(
+                    NEW.hash_version = 2
+                    AND OLD.hash_version = 2
+                    AND OLD.label_salt IS NOT NULL
+                    AND NEW.label_salt IS NULL
+                    AND jsonb_typeof(OLD.details) = 'object'
+                    AND jsonb_typeof(NEW.details) = 'object'
+                    AND OLD.details - 'person' = NEW.details - 'person'
+                    AND (OLD.details ? 'person') = (NEW.details ? 'person')
+                    AND to_jsonb(OLD) - 'actor_label' - 'label_salt' - 'details'
+                        = to_jsonb(NEW) - 'actor_label' - 'label_salt' - 'details'
+                )"""
+
+
 class AuditEvent(models.Model):
     """Something that changed, who changed it and when. Never updated, never deleted."""
 
@@ -54,6 +72,17 @@ class AuditEvent(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     previous_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # Which content the hash covers (`record.event_hash`). Format 1: the names as they
+    # are (`actor_label`, `details["person"]`). Format 2 (every event `record()` writes
+    # now): instead of the names, `personal_digest`, a hash of the names salted with
+    # `label_salt`, so the names can be replaced when the person erases their account
+    # (`forget_names`): the salt goes with them, and the entry verifies through its
+    # digest. Events made outside `record()` are format 1.
+    hash_version = models.PositiveSmallIntegerField(default=1)
+    personal_digest = models.CharField(max_length=64, blank=True)
+    # None in format 1, and in format 2 once the names were replaced ("shredded"): NULL,
+    # not "", is what the table's trigger and `verify_chain` read as "no salt".
+    label_salt = models.CharField(max_length=32, null=True, blank=True)  # noqa: DJ001
 
     class Meta:
         app_label = "coproduce"
@@ -85,9 +114,21 @@ class AuditEvent(models.Model):
             ),
         ]
         triggers = [
-            pgtrigger.Protect(
+            # Refuse every UPDATE and DELETE but one: replacing an erased person's names
+            # in an event of format 2 (`forget_names`), which also removes its salt and
+            # changes nothing else. (A WHEN condition could not serve both operations: a
+            # DELETE trigger's condition cannot read NEW.)
+            pgtrigger.Trigger(
                 name="audit_events_are_append_only",
                 operation=pgtrigger.Update | pgtrigger.Delete,
+                when=pgtrigger.Before,
+                func=f"""
+                IF TG_OP = 'UPDATE' AND {NAMES_FORGOTTEN_ONLY} THEN
+                    RETURN NEW;
+                END IF;
+                RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table',
+                    TG_TABLE_NAME;
+                """,
             ),
             # TRUNCATE fires no row trigger: refuse it for the whole statement.
             # (pgtrigger's Protect supports statement level only with a transition table,

@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import secrets
 import uuid
 import zoneinfo
 from typing import Any
@@ -33,21 +34,64 @@ GENESIS_HASH = "0" * 64
 _CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
 
 
+# The format of the hash `record()` writes (`AuditEvent.hash_version`).
+HASH_VERSION = 2
+# The key of `details` that names a person (the membership events): a name, like
+# `actor_label`, that erasing the person's account replaces.
+PERSON_KEY = "person"
+
+
+def personal_digest(salt: str, actor_label: str, details: Any) -> str:
+    """The salted hash of an event's names: what a format 2 hash covers instead of them.
+
+    sha256 of the salt (hex text) followed by the canonical JSON of
+    {"actor_label": ..., "person": details["person"] or null}.
+    """
+    person = details.get(PERSON_KEY) if isinstance(details, dict) else None
+    names = _CANONICAL_JSON({"actor_label": actor_label, "person": person})
+    return hashlib.sha256((salt + names).encode()).hexdigest()
+
+
 def event_hash(event: AuditEvent) -> str:
-    """Hash an event's content together with the previous event's hash."""
-    content = {
-        "project_id": str(event.project_id) if event.project_id else None,
-        "sequence": event.sequence,
-        "action": event.action,
-        "actor_id": event.actor_id,
-        "actor_label": event.actor_label,
-        "object_type": event.object_type,
-        "object_id": event.object_id,
-        "details": event.details,
-        "request_id": event.request_id,
-        "created_at": event.created_at.isoformat(),
-        "previous_hash": event.previous_hash,
-    }
+    """Hash an event's content together with the previous event's hash.
+
+    Format 1 covers the names as they are. Format 2 covers, instead of `actor_label`
+    and `details["person"]`, the event's `personal_digest` (and says it is format 2),
+    so the names can be replaced without changing the hash.
+    """
+    version = getattr(event, "hash_version", 1)
+    if version == 1:
+        content = {
+            "project_id": str(event.project_id) if event.project_id else None,
+            "sequence": event.sequence,
+            "action": event.action,
+            "actor_id": event.actor_id,
+            "actor_label": event.actor_label,
+            "object_type": event.object_type,
+            "object_id": event.object_id,
+            "details": event.details,
+            "request_id": event.request_id,
+            "created_at": event.created_at.isoformat(),
+            "previous_hash": event.previous_hash,
+        }
+    else:
+        details = event.details
+        if isinstance(details, dict) and PERSON_KEY in details:
+            details = {key: value for key, value in details.items() if key != PERSON_KEY}
+        content = {
+            "hash_version": version,
+            "project_id": str(event.project_id) if event.project_id else None,
+            "sequence": event.sequence,
+            "action": event.action,
+            "actor_id": event.actor_id,
+            "personal_digest": event.personal_digest,
+            "object_type": event.object_type,
+            "object_id": event.object_id,
+            "details": details,
+            "request_id": event.request_id,
+            "created_at": event.created_at.isoformat(),
+            "previous_hash": event.previous_hash,
+        }
     return hashlib.sha256(_CANONICAL_JSON(content).encode()).hexdigest()
 
 
@@ -86,16 +130,22 @@ def record(
         raise RuntimeError("record() must run inside the transaction of the change it records.")
     # Everything but the event's place in the chain is made before taking the chain's
     # lock, which orders every writer of the project: it is held as briefly as can be.
+    label = actor_label or (str(actor) if actor is not None else SYSTEM_LABEL)
+    content = json.loads(json.dumps(details or {}, default=str))
+    salt = secrets.token_hex(16)
     event = AuditEvent(
         project_id=project_id,
         action=action,
         actor_id=actor.pk if actor is not None else None,
-        actor_label=actor_label or (str(actor) if actor is not None else SYSTEM_LABEL),
+        actor_label=label,
         object_type=type(target).__name__.lower() if target is not None else "",
         object_id=str(target.pk) if target is not None else "",
-        details=json.loads(json.dumps(details or {}, default=str)),
+        details=content,
         # The request's id would tie an anonymous event to the server's log of who asked.
         request_id="" if found.anonymous else current_request_id(),
+        hash_version=HASH_VERSION,
+        label_salt=salt,
+        personal_digest=personal_digest(salt, label, content),
     )
     last = _lock_chain_and_read_head(project_id)
     event.sequence, event.previous_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
@@ -169,10 +219,11 @@ def _stage_ref_sql(table: str) -> str:
 _COUNTED_INSERT_SQL = """
 WITH appended AS (
     INSERT INTO {events} (project_id, sequence, action, actor_id, actor_label, object_type,
-        object_id, details, request_id, created_at, previous_hash, hash)
+        object_id, details, request_id, created_at, previous_hash, hash, hash_version,
+        personal_digest, label_salt)
     VALUES (%(project_id)s, %(sequence)s, %(action)s, %(actor_id)s, %(actor_label)s,
         %(object_type)s, %(object_id)s, %(details)s::jsonb, %(request_id)s, %(created_at)s,
-        %(previous_hash)s, %(hash)s)
+        %(previous_hash)s, %(hash)s, %(hash_version)s, %(personal_digest)s, %(label_salt)s)
     RETURNING id
 ), counted AS (
     INSERT INTO {counts} AS day_count (project_id, day, stage_ref, action, members)
@@ -226,6 +277,9 @@ def _insert_counted(event: AuditEvent) -> None:
                 "created_at": event.created_at,
                 "previous_hash": event.previous_hash,
                 "hash": event.hash,
+                "hash_version": event.hash_version,
+                "personal_digest": event.personal_digest,
+                "label_salt": event.label_salt,
                 "day": day,
                 "day_starts": _day_start(day),
                 "day_ends": _day_start(day + dt.timedelta(days=1)),

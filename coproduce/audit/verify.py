@@ -30,7 +30,13 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext, gettext_lazy
 
 from coproduce.audit.models import AuditDayCount, AuditEvent, AuditVerification, is_counted
-from coproduce.audit.record import GENESIS_HASH, ballot_zone, event_hash, stage_ref_of
+from coproduce.audit.record import (
+    GENESIS_HASH,
+    ballot_zone,
+    event_hash,
+    personal_digest,
+    stage_ref_of,
+)
 
 _CHUNK = 5_000
 
@@ -141,8 +147,11 @@ class _StoredEvent:
         "created_at",
         "details",
         "hash",
+        "hash_version",
+        "label_salt",
         "object_id",
         "object_type",
+        "personal_digest",
         "pk",
         "previous_hash",
         "project_id",
@@ -167,8 +176,20 @@ class _StoredEvent:
             self.created_at,
             self.previous_hash,
             self.hash,
+            self.hash_version,
+            self.personal_digest,
+            self.label_salt,
         ) = row
         self.details = json.loads(details_text)
+
+    def names_match(self) -> bool:
+        """Whether the names stored are those its digest covers: always so in format 1
+        (the hash covers them), and in format 2 once they were replaced and the salt
+        removed (the digest alone is checked, by the hash)."""
+        if self.hash_version == 1 or self.label_salt is None:
+            return True
+        found = personal_digest(self.label_salt, self.actor_label, self.details)
+        return found == self.personal_digest
 
 
 def verify_chain(project_id: uuid.UUID | None, anchors: Iterable[Head] = ()) -> ChainResult:
@@ -197,6 +218,9 @@ def verify_chain(project_id: uuid.UUID | None, anchors: Iterable[Head] = ()) -> 
             "created_at",
             "previous_hash",
             "hash",
+            "hash_version",
+            "personal_digest",
+            "label_salt",
         )
     )
     # The chain's id as `event_hash` writes it (text): one conversion, not one per row.
@@ -278,7 +302,7 @@ def _walk(
             problem = MISSING_BEFORE
         elif event.previous_hash != previous_hash:
             problem = BROKEN_LINK
-        elif event_hash(event) != event.hash:  # type: ignore[arg-type]
+        elif event_hash(event) != event.hash or not event.names_match():  # type: ignore[arg-type]
             problem = CHANGED
         elif anchors.get(event.sequence, event.hash) != event.hash:
             problem = ANCHOR_DIFFERS

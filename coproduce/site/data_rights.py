@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from coproduce.audit.forget import forget_names
 from coproduce.audit.models import AuditEvent
 from coproduce.audit.record import record
 from coproduce.text import spreadsheet_text
@@ -565,11 +566,21 @@ def account_erase(*, actor: User, user: User) -> User:
     decisions and counts do not change. What they told facilitators they need to take
     part in meetings is removed (their replies and claims stay, as records of the
     meetings and of money paid).
+
+    The trail entries that name them (as who did it, or as who joined, left or was
+    marked paid staff) name them "Former member N" from then on, their salt removed
+    (`coproduce.audit.forget`): all but those recorded before the trail's format 2,
+    whose hash covers the name.
     """
     with transaction.atomic():
         former_email = User.objects.select_for_update().get(pk=user.pk).email
         erased = user_erase(actor=actor, user=user)
         memberships_end_for_erased(person=erased)
+        forget_names(
+            person_id=erased.pk,
+            membership_ids=Membership.objects.filter(user=erased).values_list("pk", flat=True),
+            label=erased.display_name,
+        )
         invitations_forget_address(email=former_email, placeholder=erased.email)
         replies_forget_needs(person=erased)
     return erased

@@ -103,29 +103,74 @@ def test_members_cannot_check_even_through_the_service(
         services.trail_verify(actor=carer_member, project=project)
 
 
+def _canonical_hash(content: dict) -> str:  # type: ignore[type-arg]
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def test_the_hash_has_not_changed_with_the_faster_encoder(project: Project) -> None:
-    """Stored chains stay valid: the hash is the same canonical JSON as before."""
+    """Stored chains stay valid: format 1 events hash the same canonical JSON as before."""
+    last = AuditEvent.objects.filter(project_id=project.pk).latest("sequence")
+    # An event of format 1, as every event was before format 2.
+    event = AuditEvent(
+        project_id=project.pk,
+        sequence=last.sequence + 1,
+        action="trail.exported",
+        actor_label="Warm Lark",
+        details={"é": [1, None, 2.5], "person": "Warm Lark"},
+        previous_hash=last.hash,
+    )
+    content = {
+        "project_id": str(event.project_id),
+        "sequence": event.sequence,
+        "action": event.action,
+        "actor_id": event.actor_id,
+        "actor_label": event.actor_label,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "details": event.details,
+        "request_id": event.request_id,
+        "created_at": event.created_at.isoformat(),
+        "previous_hash": event.previous_hash,
+    }
+    assert event.hash_version == 1
+    assert event_hash(event) == _canonical_hash(content)
+
+
+def test_format_2_hashes_a_salted_digest_of_the_names_instead_of_the_names(
+    project: Project, manager: User
+) -> None:
+    """The recipe docs/data-protection.md gives for checking an export outside the portal."""
     add_events(project, None, 3)
     with transaction.atomic():
         record(
             action="trail.exported",
-            actor=None,
+            actor=manager,
             project_id=project.pk,
-            details={"é": [1, None, 2.5]},
+            details={"é": [1, None, 2.5], "person": "Warm Lark"},
         )
     for event in AuditEvent.objects.filter(project_id=project.pk):
+        assert event.hash_version == 2
+        assert len(event.label_salt) == 32
+        names = json.dumps(
+            {"actor_label": event.actor_label, "person": event.details.get("person")},
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+        digest = hashlib.sha256((event.label_salt + names).encode()).hexdigest()
+        assert digest == event.personal_digest
         content = {
+            "hash_version": 2,
             "project_id": str(event.project_id),
             "sequence": event.sequence,
             "action": event.action,
             "actor_id": event.actor_id,
-            "actor_label": event.actor_label,
+            "personal_digest": digest,
             "object_type": event.object_type,
             "object_id": event.object_id,
-            "details": event.details,
+            "details": {key: value for key, value in event.details.items() if key != "person"},
             "request_id": event.request_id,
             "created_at": event.created_at.isoformat(),
             "previous_hash": event.previous_hash,
         }
-        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
-        assert hashlib.sha256(canonical.encode()).hexdigest() == event.hash == event_hash(event)
+        assert _canonical_hash(content) == event.hash == event_hash(event)
