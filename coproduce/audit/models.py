@@ -37,11 +37,17 @@ def counted_actions() -> Q:
 STAGE_DETAIL_KEYS = ("stage", "stage_id", "from_stage")
 
 
+# The name an erased account has ("Former member N", participants.models
+# FORMER_MEMBER_PREFIX: the same words, checked by a test). A name may be replaced in
+# the trail only by such a name.
+FORGOTTEN_NAME_PREFIX = "Former member"
+
 # The one UPDATE the table accepts (`forget_names`): an event of format 2 whose salt is
 # still there loses it, and only its names may change (the actor's label and the
-# "person" of its details, a key it already had); every other column, those added
+# "person" of its details, a key it already had), each either left as it was or made
+# an erased account's name, at least one of them so; every other column, those added
 # later included, stays as it was.
-NAMES_FORGOTTEN_ONLY = """(
+NAMES_FORGOTTEN_ONLY = f"""(
                     NEW.hash_version = 2
                     AND OLD.hash_version = 2
                     AND OLD.label_salt IS NOT NULL
@@ -52,6 +58,12 @@ NAMES_FORGOTTEN_ONLY = """(
                     AND (OLD.details ? 'person') = (NEW.details ? 'person')
                     AND to_jsonb(OLD) - 'actor_label' - 'label_salt' - 'details'
                         = to_jsonb(NEW) - 'actor_label' - 'label_salt' - 'details'
+                    AND (NEW.actor_label = OLD.actor_label
+                         OR NEW.actor_label LIKE '{FORGOTTEN_NAME_PREFIX} %')
+                    AND (NEW.details ->> 'person' IS NOT DISTINCT FROM OLD.details ->> 'person'
+                         OR NEW.details ->> 'person' LIKE '{FORGOTTEN_NAME_PREFIX} %')
+                    AND (NEW.actor_label LIKE '{FORGOTTEN_NAME_PREFIX} %'
+                         OR NEW.details ->> 'person' LIKE '{FORGOTTEN_NAME_PREFIX} %')
                 )"""
 
 

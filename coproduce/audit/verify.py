@@ -29,7 +29,13 @@ from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils.translation import gettext, gettext_lazy
 
-from coproduce.audit.models import AuditDayCount, AuditEvent, AuditVerification, is_counted
+from coproduce.audit.models import (
+    FORGOTTEN_NAME_PREFIX,
+    AuditDayCount,
+    AuditEvent,
+    AuditVerification,
+    is_counted,
+)
 from coproduce.audit.record import (
     GENESIS_HASH,
     ballot_zone,
@@ -184,10 +190,18 @@ class _StoredEvent:
 
     def names_match(self) -> bool:
         """Whether the names stored are those its digest covers: always so in format 1
-        (the hash covers them), and in format 2 once they were replaced and the salt
-        removed (the digest alone is checked, by the hash)."""
-        if self.hash_version == 1 or self.label_salt is None:
+        (the hash covers them). In format 2 once the salt was removed, the digest alone is
+        checked (by the hash), and the event must name an erased account ("Former member
+        N"): only an erasure removes a salt, so a salt removed to hide who did something
+        still shows."""
+        if self.hash_version == 1:
             return True
+        if self.label_salt is None:
+            person = self.details.get("person") if isinstance(self.details, dict) else None
+            return any(
+                isinstance(name, str) and name.startswith(f"{FORGOTTEN_NAME_PREFIX} ")
+                for name in (self.actor_label, person)
+            )
         found = personal_digest(self.label_salt, self.actor_label, self.details)
         return found == self.personal_digest
 

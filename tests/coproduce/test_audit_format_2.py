@@ -8,9 +8,9 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from coproduce.audit.forget import forget_names
-from coproduce.audit.models import AuditEvent
+from coproduce.audit.models import FORGOTTEN_NAME_PREFIX, AuditEvent
 from coproduce.audit.verify import CHANGED, verify_chain
-from participants.models import User
+from participants.models import FORMER_MEMBER_PREFIX, User
 from projects.models import Membership, Project
 
 pytestmark = pytest.mark.django_db
@@ -117,6 +117,9 @@ def test_the_database_lets_the_names_of_a_format_2_event_be_replaced_with_its_sa
         "label_salt = NULL, created_at = created_at + interval '1 second'",
         'label_salt = NULL, details = details || \'{"role": "observer"}\'',
         "label_salt = NULL, details = details - 'person'",
+        # The salt removed with a name that is not an erased account's, or with none.
+        "label_salt = NULL, actor_label = 'Someone else'",
+        "label_salt = NULL",
         # A salt put back, or another one.
         "label_salt = md5('x')",
     ],
@@ -152,3 +155,21 @@ def test_the_database_refuses_renaming_a_shredded_event_or_a_format_1_one_or_del
     with pytest.raises(DatabaseError), transaction.atomic():
         _sql(f"DELETE FROM {TABLE} WHERE id = %s", [shredded.pk])  # noqa: S608
     assert AuditEvent.objects.filter(pk=shredded.pk).exists()
+
+
+def test_a_salt_removed_without_naming_an_erased_account_shows_as_changed(
+    project: Project, carer_member: User
+) -> None:
+    """Someone who gets past the database's refusal (as its owner can) and removes a
+    salt to stop a name being checked: the check still finds the event."""
+    event = _joined(project, carer_member)
+    with pgtrigger.ignore(BYPASS):
+        _sql(
+            f"UPDATE {TABLE} SET label_salt = NULL, actor_label = 'Someone else' WHERE id = %s",  # noqa: S608
+            [event.pk],
+        )
+    _assert_changed_is_named(project, event)
+
+
+def test_the_trail_and_the_accounts_agree_on_the_name_of_an_erased_account() -> None:
+    assert FORGOTTEN_NAME_PREFIX == FORMER_MEMBER_PREFIX
