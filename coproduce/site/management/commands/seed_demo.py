@@ -281,8 +281,12 @@ def _ensure_demo_vote(project: Project, people: dict[str, tuple[DemoPerson, User
         return current
     facilitator = people["facilitator@example.org"][1]
     minutes = max(1, settings.DEMO_VOTE_MINUTES)
-    # On a whole minute, so the time printed is the time it closes.
-    closes_at = (now + timedelta(minutes=minutes, seconds=59)).replace(second=0, microsecond=0)
+    # On the next whole minute (never sooner than `minutes`), so the time printed is the
+    # time it closes.
+    earliest = now + timedelta(minutes=minutes)
+    closes_at = earliest.replace(second=0, microsecond=0)
+    if closes_at < earliest:
+        closes_at += timedelta(minutes=1)
     round_number = project.stages.count() + 1
     stage = project_services.stage_create(
         actor=facilitator,
