@@ -119,12 +119,15 @@ def response_published_notify(*, response: Response, recommendation: Recommendat
     )
 
 
-def action_assigned_notify(*, action: Action, project: Project) -> None:
-    """Tell the owner that a confirmed action is theirs."""
+def action_assigned_notify(*, action: Action, project: Project, change: object = None) -> None:
+    """Tell the owner that a confirmed action is theirs. `change` names the change of
+    owner that gave it to them (its trail position), so someone given an action back
+    is told again; without it, the action's confirmation."""
+    suffix = "" if change is None else f":{change}"
     notify(
         recipients=[action.owner],
         kind=Kind.ACTION_ASSIGNED,
-        key=f"action_assigned:{action.pk}:{action.owner_id}",
+        key=f"action_assigned:{action.pk}:{action.owner_id}{suffix}",
         subject=_("A delivery action is yours"),
         body=_(
             'In the project "%(project)s", you own the action "%(action)s". It is due by '
@@ -140,7 +143,7 @@ def _action_reminder_key(phase: str, action_id: object, due_on: date) -> str:
 
 
 def action_changed_notify(
-    *, action: Action, project: Project, owner_before: int, due_before: date
+    *, action: Action, project: Project, owner_before: int, due_before: date, change: object
 ) -> None:
     """An action has another owner or date: the reminders for the old ones that were not
     emailed yet no longer apply; a confirmed action's new owner is told it is theirs, or
@@ -155,7 +158,7 @@ def action_changed_notify(
     if not action.confirmed:
         return
     if action.owner_id != owner_before:
-        action_assigned_notify(action=action, project=project)
+        action_assigned_notify(action=action, project=project, change=change)
         return
     notify(
         recipients=[action.owner],

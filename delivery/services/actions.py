@@ -180,7 +180,7 @@ def action_change(*, actor: User, action: Action, owner: User, due_on: date) -> 
         owner_before, due_before = locked.owner_id, locked.due_on
         locked.owner, locked.due_on = owner, due_on
         locked.save(update_fields=["owner", "due_on"])
-        record(
+        event = record(
             action="delivery.action_changed",
             actor=actor,
             project_id=project.pk,
@@ -188,7 +188,11 @@ def action_change(*, actor: User, action: Action, owner: User, due_on: date) -> 
             details=changed,
         )
         delivery_notify.action_changed_notify(
-            action=locked, project=project, owner_before=owner_before, due_before=due_before
+            action=locked,
+            project=project,
+            owner_before=owner_before,
+            due_before=due_before,
+            change=event.sequence,
         )
     return locked
 

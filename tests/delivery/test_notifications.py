@@ -162,6 +162,17 @@ def test_reminders_follow_a_new_owner_and_date(
     )
     assert told.subject == "The date your action is due has changed"
     assert f"now due by {helpers.in_days(20):%d %B %Y}" in told.body
+    # Given back to the carer (who was told at confirmation), then to the clinician again:
+    # each is told again.
+    for owner in (carer_member, clinician_member):
+        helpers.services.action_change(
+            actor=facilitator,
+            action=helpers.fresh_action(action),
+            owner=owner,
+            due_on=helpers.in_days(20),
+        )
+    assert _kinds(carer_member, "action_assigned") == ["A delivery action is yours"] * 2
+    assert _kinds(clinician_member, "action_assigned") == ["A delivery action is yours"] * 2
 
 
 def test_finished_and_unconfirmed_actions_get_no_reminders(
