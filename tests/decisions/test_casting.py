@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.db import connection, transaction
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -94,6 +95,29 @@ def test_a_first_cast_takes_eight_queries_and_a_recast_seven_with_session_and_us
     assert ballot.content == {"dots": {str(second.pk): 1}}
     assert Participation.objects.filter(stage=stage).count() == 1
     assert AuditEvent.objects.filter(action="ballot.cast").count() == 2
+
+
+@pytest.mark.django_db
+def test_without_prepared_statements_a_cast_sends_the_same_statements_as_plain_sql(
+    client, project: Project, facilitator: User, carer_member: User
+) -> None:
+    """DATABASE_PREPARED_STATEMENTS=false (behind PgBouncer in transaction mode): the
+    same statements, sent as they are, and the same outcome."""
+    stage = _voting_stage(project, facilitator, carer_member)
+    first, second, _third = services.stage_options(stage)
+    client.force_login(carer_member)
+    with override_settings(DATABASE_PREPARED_STATEMENTS=False):
+        for option in (first, second):
+            with CaptureQueriesContext(connection) as queries:
+                response = client.post(_ballot_url(stage), {f"option-{option.pk}": "1"})
+            assert response.status_code == 302, response.text[:2000]
+    statements = _statements(queries)
+    assert len(statements) == 7
+    assert not any("EXECUTE coproduce_" in sql for sql in statements)
+    assert any('JOIN "projects_membership" AS "membership"' in sql for sql in statements)
+    assert Ballot.objects.get(stage=stage).content == {"dots": {str(second.pk): 1}}
+    assert AuditEvent.objects.filter(action="ballot.cast").count() == 2
+    assert verify_chain(project.pk).intact
 
 
 @pytest.mark.django_db
