@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from coproduce.forms import PlainTextFormMixin
 from meetings.models import Meeting
 from payments.models import Activity, Choice, Claim, PaymentPolicy
-from payments.services import CLAIM_NEEDS
+from payments.services.writes import CLAIM_NEEDS
 
 GOV_UK_BENEFITS_ADVICE = "https://www.gov.uk/benefits-calculators"
 NIHR_PAYMENT_GUIDANCE = "https://www.nihr.ac.uk/payment-guidance-researchers-and-professionals"
