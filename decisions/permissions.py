@@ -19,76 +19,83 @@ Person = User | AnonymousUser
 _BEFORE_VOTING = (Stage.State.DRAFT, Stage.State.OPEN)
 
 
-def can_propose(user: Person, stage: Stage) -> bool:
+def _takes_proposals(stage: Stage) -> bool:
+    """The stage's own rule for proposals now, whoever writes them."""
     return (
         project_permissions.is_active(stage.project)
-        and project_permissions.has_right(user, stage.project, ProjectRight.PROPOSE)
         and stage.state == Stage.State.OPEN
         and stage.proposals_allowed
     )
 
 
-def can_comment_in_stage(user: Person, stage: Stage) -> bool:
-    open_for_comments = (stage.state == Stage.State.OPEN and stage.comments_allowed) or (
-        stage.state == Stage.State.VOTING and stage.comments_allowed_during_voting
+def _takes_comments(stage: Stage) -> bool:
+    """The stage's own rule for comments now, whoever writes them."""
+    return project_permissions.is_active(stage.project) and (
+        (stage.state == Stage.State.OPEN and stage.comments_allowed)
+        or (stage.state == Stage.State.VOTING and stage.comments_allowed_during_voting)
     )
+
+
+def _voting_open(stage: Stage) -> bool:
+    """The stage's own rule for votes now, whoever records them."""
     return (
         project_permissions.is_active(stage.project)
-        and project_permissions.has_right(user, stage.project, ProjectRight.COMMENT)
-        and open_for_comments
+        and stage.state == Stage.State.VOTING
+        and stage.has_vote
+    )
+
+
+def can_propose(user: Person, stage: Stage) -> bool:
+    return _takes_proposals(stage) and project_permissions.has_right(
+        user, stage.project, ProjectRight.PROPOSE
+    )
+
+
+def can_comment_in_stage(user: Person, stage: Stage) -> bool:
+    return _takes_comments(stage) and project_permissions.has_right(
+        user, stage.project, ProjectRight.COMMENT
     )
 
 
 def can_vote(user: Person, stage: Stage) -> bool:
     """Members vote while the stage's voting is open: one equal vote each."""
-    return (
-        project_permissions.is_active(stage.project)
-        and project_permissions.has_right(user, stage.project, ProjectRight.VOTE)
-        and stage.state == Stage.State.VOTING
-        and stage.has_vote
+    return _voting_open(stage) and project_permissions.has_right(
+        user, stage.project, ProjectRight.VOTE
     )
 
 
 def can_record_vote_with_help(user: Person, stage: Stage) -> bool:
     """Facilitators record a vote for a member who asks (by phone, on paper, in a meeting)
     while voting is open; they never vote themselves."""
-    return (
-        project_permissions.is_active(stage.project)
-        and project_permissions.has_right(user, stage.project, ProjectRight.RECORD_WITH_HELP)
-        and stage.state == Stage.State.VOTING
-        and stage.has_vote
+    return _voting_open(stage) and project_permissions.has_right(
+        user, stage.project, ProjectRight.RECORD_WITH_HELP
     )
 
 
 def can_record_proposal_with_help(user: Person, stage: Stage) -> bool:
     """Facilitators add a proposal for a member who asks, while the stage takes proposals."""
-    return (
-        project_permissions.is_active(stage.project)
-        and project_permissions.has_right(user, stage.project, ProjectRight.RECORD_WITH_HELP)
-        and stage.state == Stage.State.OPEN
-        and stage.proposals_allowed
+    return _takes_proposals(stage) and project_permissions.has_right(
+        user, stage.project, ProjectRight.RECORD_WITH_HELP
     )
 
 
 def can_record_comment_with_help(user: Person, proposal: Proposal) -> bool:
     """Facilitators add a comment for a member who asks, while the stage takes comments."""
     stage = proposal.stage
-    open_for_comments = (stage.state == Stage.State.OPEN and stage.comments_allowed) or (
-        stage.state == Stage.State.VOTING and stage.comments_allowed_during_voting
-    )
     return (
         proposal.status == Proposal.Status.ACTIVE
-        and project_permissions.is_active(stage.project)
+        and _takes_comments(stage)
         and project_permissions.has_right(user, stage.project, ProjectRight.RECORD_WITH_HELP)
-        and open_for_comments
     )
 
 
 def can_print_ballot_paper(user: Person, stage: Stage) -> bool:
     """Facilitators print a stage's ballot paper for members who vote on paper, once the
-    proposals are known (the stage is open) and until voting closes."""
+    proposals are known (the stage is open) and until voting closes, while the project
+    runs."""
     return (
-        project_permissions.has_right(user, stage.project, ProjectRight.RECORD_WITH_HELP)
+        project_permissions.is_active(stage.project)
+        and project_permissions.has_right(user, stage.project, ProjectRight.RECORD_WITH_HELP)
         and stage.has_vote
         and stage.state in (Stage.State.OPEN, Stage.State.VOTING)
     )

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from coproduce.errors import RuleError
+from coproduce.forms import show_refusal
 from decisions import counting, permissions, selectors, services
 from decisions.forms import HelpedBallotForm, HelpedCommentForm, HelpedProposalForm
 from decisions.results import dots_rules
@@ -57,8 +58,10 @@ def ballot_with_help(request: HttpRequest, context: StageContext) -> HttpRespons
                 member_asked=form.cleaned_data["member_asked"],
                 options=options,
             )
-        except (counting.BallotError, RuleError) as error:
+        except counting.BallotError as error:
             form.add_error(None, str(error))
+        except RuleError as error:
+            show_refusal(form, error)
         else:
             messages.success(
                 request,
@@ -99,7 +102,7 @@ def _text_with_help(
         try:
             written = write(actor=request.user, member=member, **form.cleaned_data)
         except RuleError as error:
-            form.add_error(None, str(error))
+            show_refusal(form, error)
         else:
             messages.success(request, done % {"member": member.display_name})
             return redirect(done_url(written))

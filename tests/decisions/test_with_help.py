@@ -96,7 +96,7 @@ def test_the_member_sees_that_it_was_recorded_for_them_and_changes_it_themselves
     )
     client.force_login(carer_member)
     page = client.get(_url("decisions:ballot", stage))
-    assert "A facilitator recorded this vote for you" in page.text
+    assert "A facilitator recorded a vote for you in this stage" in page.text
     assert page.context["form"][f"option-{first.pk}"].value() == 1  # their vote, shown to them
 
     client.post(_url("decisions:ballot", stage), {f"option-{second.pk}": "1"})
@@ -211,6 +211,52 @@ def test_after_the_close_a_ballot_recorded_with_help_is_sealed_like_the_others(
             how="phone",
             member_asked=True,
         )
+
+
+def test_a_vote_the_member_cast_is_replaced_and_marked_as_recorded_with_help(
+    project: Project, facilitator: User, carer_member: User, clinician_member: User
+) -> None:
+    stage = _voting_stage(project, facilitator, clinician_member)
+    first, second, _third = services.stage_options(stage)
+    services.ballot_cast(actor=carer_member, stage=stage, raw={str(first.pk): 1})
+    services.ballot_cast_with_help(
+        actor=facilitator,
+        member=carer_member,
+        stage=stage,
+        raw={str(second.pk): 1},
+        how="phone",
+        member_asked=True,
+    )
+    assert Ballot.objects.get(stage=stage).content == {"dots": {str(second.pk): 1}}
+    taken_part = Participation.objects.get(stage=stage)
+    assert taken_part.user_id == carer_member.pk
+    assert taken_part.with_help
+
+
+def test_a_review_ballot_paper_offers_the_three_verdicts(
+    client, project: Project, facilitator: User
+) -> None:
+    review = project_services.stage_create(
+        actor=facilitator, project=project, title="Did it work?", kind=Stage.Kind.REVIEW
+    )
+    services.voting_rules_update(actor=facilitator, stage=review, voting_method="verdict")
+    review = project_services.stage_transition(actor=facilitator, stage=review, to_state="open")
+    client.force_login(facilitator)
+    page = client.get(_url("decisions:ballot_paper", review))
+    assert page.status_code == 200
+    assert "done as decided, done differently, or not done" in page.text
+    assert "Done as decided · Done differently · Not done" in page.text
+    assert "Your comments (optional):" in page.text
+
+
+def test_no_ballot_paper_once_the_project_has_stopped(
+    client, project: Project, facilitator: User, clinician_member: User
+) -> None:
+    stage = _voting_stage(project, facilitator, clinician_member)
+    client.force_login(facilitator)
+    assert client.get(_url("decisions:ballot_paper", stage)).status_code == 200
+    Project.objects.filter(pk=project.pk).update(status=Project.Status.FINISHED)
+    assert client.get(_url("decisions:ballot_paper", stage)).status_code in (403, 404)
 
 
 def test_the_ballot_paper_has_the_options_and_no_names(

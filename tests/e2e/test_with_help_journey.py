@@ -82,7 +82,9 @@ def test_a_phone_vote_recorded_by_the_facilitator_then_changed_by_the_member(
     sign_in(page, base, carer_member.email, password, two_factor=False)
     page.goto(base + stage.get_absolute_url())
     press(page, page.get_by_role("link", name="Vote now"))
-    expect(page.get_by_role("main")).to_contain_text("A facilitator recorded this vote for you")
+    expect(page.get_by_role("main")).to_contain_text(
+        "A facilitator recorded a vote for you in this stage"
+    )
     expect(page.get_by_label("More night staff", exact=True)).to_have_value("1")
     assert_accessible(page)
     _rank(page, "More night staff", "")
