@@ -1,4 +1,5 @@
 """Who may do what with a project's meetings, and when: one predicate per action.
+Nothing changes in a finished or archived project: its meetings are only read.
 
 Rights come from the project's role groups (`projects.permissions.has_right`):
 facilitators (configure) run meetings; members (take part) reply and comment on
@@ -31,7 +32,8 @@ def can_schedule_meeting(user: Person, project: Project) -> bool:
 def can_change_meeting(user: Person, meeting: Meeting) -> bool:
     """Change or cancel: a facilitator, while the meeting is scheduled and not yet begun."""
     return (
-        has_right(user, meeting.project, ProjectRight.CONFIGURE)
+        is_active(meeting.project)
+        and has_right(user, meeting.project, ProjectRight.CONFIGURE)
         and not meeting.is_cancelled
         and not meeting.has_started
     )
@@ -40,7 +42,8 @@ def can_change_meeting(user: Person, meeting: Meeting) -> bool:
 def can_reply(user: Person, meeting: Meeting) -> bool:
     """A member says whether they will come (and what they need) until it starts."""
     return (
-        has_right(user, meeting.project, ProjectRight.TAKE_PART)
+        is_active(meeting.project)
+        and has_right(user, meeting.project, ProjectRight.TAKE_PART)
         and not meeting.is_cancelled
         and not meeting.has_started
     )
@@ -59,20 +62,26 @@ def can_see_attendance(user: Person, project: Project) -> bool:
 def can_record_attendance(user: Person, meeting: Meeting) -> bool:
     """After it has begun, a facilitator records who came."""
     return (
-        has_right(user, meeting.project, ProjectRight.CONFIGURE)
+        is_active(meeting.project)
+        and has_right(user, meeting.project, ProjectRight.CONFIGURE)
         and not meeting.is_cancelled
         and meeting.has_started
     )
 
 
 def can_link_stages(user: Person, meeting: Meeting) -> bool:
-    return has_right(user, meeting.project, ProjectRight.CONFIGURE) and not meeting.is_cancelled
+    return (
+        is_active(meeting.project)
+        and has_right(user, meeting.project, ProjectRight.CONFIGURE)
+        and not meeting.is_cancelled
+    )
 
 
 def can_write_minutes(user: Person, meeting: Meeting) -> bool:
     """A facilitator writes minutes (each save a version) until they are agreed."""
     return (
-        has_right(user, meeting.project, ProjectRight.CONFIGURE)
+        is_active(meeting.project)
+        and has_right(user, meeting.project, ProjectRight.CONFIGURE)
         and not meeting.is_cancelled
         and meeting.has_started
         and meeting.minutes_agreed_id is None
@@ -81,7 +90,8 @@ def can_write_minutes(user: Person, meeting: Meeting) -> bool:
 
 def can_comment_on_minutes(user: Person, meeting: Meeting, has_minutes: bool) -> bool:
     return (
-        has_right(user, meeting.project, ProjectRight.TAKE_PART)
+        is_active(meeting.project)
+        and has_right(user, meeting.project, ProjectRight.TAKE_PART)
         and has_minutes
         and meeting.minutes_agreed_id is None
     )
@@ -89,7 +99,8 @@ def can_comment_on_minutes(user: Person, meeting: Meeting, has_minutes: bool) ->
 
 def can_agree_minutes(user: Person, meeting: Meeting, has_minutes: bool) -> bool:
     return (
-        has_right(user, meeting.project, ProjectRight.CONFIGURE)
+        is_active(meeting.project)
+        and has_right(user, meeting.project, ProjectRight.CONFIGURE)
         and has_minutes
         and meeting.minutes_agreed_id is None
     )

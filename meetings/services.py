@@ -321,6 +321,8 @@ def minutes_comment(*, actor: User, meeting: Meeting, body: str) -> MinutesComme
         locked = _locked(meeting)
         if locked.minutes_agreed_id is not None:
             raise RuleError("These minutes are agreed, so comments are closed.")
+        # Read again holding the meeting: a version saved meanwhile is the one commented on.
+        latest = locked.minutes.order_by("-number").first()
         comment = MinutesComment.objects.create(version=latest, author=actor, body=body)
         record(
             action="meeting.minutes_commented",

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from coproduce.audit.record import record
 from coproduce.errors import RightsError, RuleError
+from meetings import permissions as meeting_permissions
 from meetings import services as meeting_services
 from meetings.models import Attendance, Meeting
 from participants.models import User
@@ -34,8 +35,7 @@ from payments.models import (
     PaymentPolicy,
     Rate,
 )
-from projects.models import Project, ProjectRight, Role
-from projects.permissions import has_right
+from projects.models import Project, Role
 
 PENNY = Decimal("0.01")
 MOST_QUANTITY = Decimal("100")
@@ -333,7 +333,7 @@ def claims_for_attendance(*, actor: User | None, meeting: Meeting) -> list[Claim
     even when none was: the trail never shows how many claims a meeting made.
     """
     if actor is not None:
-        _deny(has_right(actor, meeting.project, ProjectRight.CONFIGURE))
+        _deny(meeting_permissions.can_record_attendance(actor, meeting))
     policy = _policy(meeting.project)
     if policy is None:
         return []

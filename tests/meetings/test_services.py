@@ -167,3 +167,27 @@ def test_dates_stay_within_the_readable_years(project, facilitator) -> None:
             created_by=facilitator,
         )
     assert timezone.now()
+
+
+def test_nothing_changes_in_the_meetings_of_a_finished_project(
+    meeting, past_meeting, facilitator, lived_experience_member
+) -> None:
+    from projects.models import Project
+
+    Project.objects.filter(pk=meeting.project_id).update(status=Project.Status.FINISHED)
+    meeting = Meeting.objects.select_related("project").get(pk=meeting.pk)
+    past_meeting = Meeting.objects.select_related("project").get(pk=past_meeting.pk)
+    with pytest.raises(RightsError):
+        services.meeting_cancel(actor=facilitator, meeting=meeting)
+    with pytest.raises(RightsError):
+        services.meeting_reply(actor=lived_experience_member, meeting=meeting, coming="yes")
+    with pytest.raises(RightsError):
+        services.attendance_record(
+            actor=facilitator,
+            meeting=past_meeting,
+            present={lived_experience_member.pk: "in_person"},
+        )
+    with pytest.raises(RightsError):
+        services.minutes_write(actor=facilitator, meeting=past_meeting, text="What we said.")
+    assert not Attendance.objects.filter(meeting=past_meeting).exists()
+    assert not MinutesVersion.objects.filter(meeting=past_meeting).exists()
