@@ -12,6 +12,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from delivery.models import OPEN_STATUSES, Action, Recommendation, Response
 from participants.models import User
@@ -56,10 +57,14 @@ def response_requested_notify(*, stage: Stage, recommendations: Sequence[Recomme
         kind=Kind.RESPONSE_DUE,
         key=f"response_requested:{stage.pk}",
         subject=_("The group's recommendations are ready for your response"),
-        body=_(
+        body=ngettext(
             'The vote in "%(stage)s" of the project "%(project)s" has closed. The group makes '
-            "%(count)s recommendation(s). Please respond to each one by %(due)s: say whether "
-            "it is accepted, and if not, why, and what will happen next."
+            "%(count)s recommendation. Please respond to it by %(due)s: say whether it is "
+            "accepted, and if not, why, and what will happen next.",
+            'The vote in "%(stage)s" of the project "%(project)s" has closed. The group makes '
+            "%(count)s recommendations. Please respond to each one by %(due)s: say whether "
+            "it is accepted, and if not, why, and what will happen next.",
+            len(recommendations),
         )
         % {
             "stage": stage.title,
@@ -78,11 +83,16 @@ def _no_sponsor_notify(*, stage: Stage, count: int) -> None:
         kind=Kind.RESPONSE_DUE,
         key=f"response_needs_sponsor:{stage.pk}",
         subject=_("The group's recommendations need a sponsor to respond"),
-        body=_(
+        body=ngettext(
             'The vote in "%(stage)s" of the project "%(project)s" has closed and the group '
-            "makes %(count)s recommendation(s), but the project has no sponsor, so nobody can "
+            "makes %(count)s recommendation, but the project has no sponsor, so nobody can "
+            "respond to it. Invite the person in the organisation who will answer for it, "
+            'with the role "Sponsor".',
+            'The vote in "%(stage)s" of the project "%(project)s" has closed and the group '
+            "makes %(count)s recommendations, but the project has no sponsor, so nobody can "
             "respond to them. Invite the person in the organisation who will answer for them, "
-            'with the role "Sponsor".'
+            'with the role "Sponsor".',
+            count,
         )
         % {"stage": stage.title, "project": stage.project.title, "count": count},
         link=reverse("projects:invite", kwargs={"project_id": stage.project_id}),

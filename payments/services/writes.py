@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from coproduce.audit.record import record
 from coproduce.errors import RightsError, RuleError
@@ -35,6 +36,7 @@ from payments.models import (
     PaymentPolicy,
     Rate,
 )
+from payments.selectors import own_choice
 from projects.models import Project, Role
 
 PENNY = Decimal("0.01")
@@ -109,15 +111,6 @@ def meeting_day(meeting: Meeting) -> dt.date:
 
 def _policy(project: Project) -> PaymentPolicy | None:
     return PaymentPolicy.objects.filter(project=project).first()
-
-
-def _choice(project: Project, user: User) -> str:
-    return (
-        PaymentChoice.objects.filter(project=project, user=user)
-        .values_list("choice", flat=True)
-        .first()
-        or ""
-    )
 
 
 # --- The policy ----------------------------------------------------------------------
@@ -453,7 +446,7 @@ def claim_make(
             f"{policy.starts_on:%-d %B %Y}{ends}.",
             field=day_field,
         )
-    declined = _choice(project, actor) == Choice.NONE
+    declined = own_choice(actor, project) == Choice.NONE
     if kind in (Claim.Kind.ATTENDANCE, Claim.Kind.TIME) and declined:
         raise RuleError(
             "You chose no payment for this project. To claim for your time, change your "
@@ -540,15 +533,22 @@ def _review(*, actor: User, project: Project, claim: Claim, status: str, reason:
             recipients=[locked.claimant],
             kind=Kind.CLAIM_REVIEWED,
             key=f"claim_reviewed:{locked.pk}:{status}:{int(locked.reviewed_at.timestamp())}",
-            subject=str(
-                "Your claim is approved"
-                if approved
-                else "A facilitator has a question about your claim"
-            ),
+            subject=_("Your claim is approved")
+            if approved
+            else _("A facilitator has a question about your claim"),
             body=(
-                f"Your claim for £{locked.amount} ({locked.description}) is "
-                + ("approved." if approved else "queried.")
-                + (f" The reason they gave: {locked.review_reason}" if locked.review_reason else "")
+                _("Your claim for £%(amount)s (%(description)s) is approved.")
+                if approved
+                else _(
+                    "A facilitator has a question about your claim for £%(amount)s "
+                    "(%(description)s)."
+                )
+            )
+            % {"amount": locked.amount, "description": locked.description}
+            + (
+                " " + _("The reason they gave: %(reason)s") % {"reason": locked.review_reason}
+                if locked.review_reason
+                else ""
             ),
             link=reverse("payments:ledger", kwargs={"project_id": project.pk}),
         )

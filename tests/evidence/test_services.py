@@ -144,11 +144,9 @@ def test_the_schedule_closes_pulses_after_a_fortnight(scene: Scene) -> None:
 def test_sealing_leaves_nothing_that_ties_an_answer_to_its_member(
     project: Project, facilitator, lived_experience_member, carer_member, clinician_member
 ) -> None:  # type: ignore[no-untyped-def]
-    from django.test.utils import CaptureQueriesContext  # noqa: F401
+    from contextlib import nullcontext
 
     def capture(execute: bool = True):  # type: ignore[no-untyped-def]
-        from contextlib import nullcontext
-
         return nullcontext()  # committed for real: on_commit runs by itself
 
     scene = build_scene(
