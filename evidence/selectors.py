@@ -204,11 +204,16 @@ def power_balance(project: Project) -> tuple[list[Stage], figures.PowerBalance]:
 
 
 def stage_reflections(stage: Stage) -> list[dict[str, Any]]:
-    """Each question with its answers (hidden ones keep their place and reason)."""
-    answers = list(
-        ReflectionAnswer.objects.filter(stage=stage)
-        .select_related("author")
-        .order_by("written_on", "id")
+    """Each question with its answers (hidden ones keep their place and reason): named
+    answers by the day they were written, then anonymous ones in the order of their
+    random ids, so where an anonymous answer stands never tells its day."""
+    answers = sorted(
+        ReflectionAnswer.objects.filter(stage=stage).select_related("author"),
+        key=lambda answer: (
+            answer.author_id is None,
+            answer.written_on if answer.author_id is not None else None,
+            str(answer.pk),
+        ),
     )
     return [
         {

@@ -210,3 +210,32 @@ def test_an_anonymous_event_cannot_be_written_with_a_person(
             project_id=project.pk,
             details={"stage_id": "x"},
         )
+
+
+def test_where_an_anonymous_answer_stands_never_tells_its_day(
+    project: Project, facilitator: User, lived_experience_member: User, carer_member: User
+) -> None:
+    """Before the seal, anonymous answers show no day; nor may their place among the
+    dated named answers give it away: they come after all of them."""
+    from datetime import timedelta
+
+    from evidence import selectors
+
+    stage = _open_first_stage(project, facilitator)
+    made = [
+        services.reflection_answer_create(
+            actor=person, stage=stage, question_number=1, body=body, anonymous=anonymous
+        )
+        for person, body, anonymous in (
+            (lived_experience_member, "Named, first day", False),
+            (carer_member, "Anonymous, second day", True),
+            (lived_experience_member, "Named, third day", False),
+        )
+    ]
+    today = timezone.localdate()
+    for days_ago, answer in zip((2, 1, 0), made, strict=True):
+        ReflectionAnswer.objects.filter(pk=answer.pk).update(
+            written_on=today - timedelta(days=days_ago)
+        )
+    shown = [answer.body for answer in selectors.stage_reflections(stage)[0]["answers"]]
+    assert shown == ["Named, first day", "Named, third day", "Anonymous, second day"]
