@@ -45,8 +45,23 @@ FORGOTTEN_NAME_PREFIX = "Former member"
 # The one UPDATE the table accepts (`forget_names`): an event of format 2 whose salt is
 # still there loses it, and only its names may change (the actor's label and the
 # "person" of its details, a key it already had), each either left as it was or made
-# an erased account's name, at least one of them so; every other column, those added
-# later included, stays as it was.
+# the name the erased account it is about has now ("Former member N": the actor's own
+# account, or the account of the membership the event is about), at least one of them
+# so; every other column, those added later included, stays as it was. So nobody can
+# give an entry of someone still here an erased account's name. (The accounts' and
+# memberships' tables are named here as the database knows them.)
+_ACTOR_ERASED = f"""EXISTS (
+                        SELECT 1 FROM participants_user AS account
+                        WHERE account.id = OLD.actor_id AND account.erased_at IS NOT NULL
+                          AND account.display_name = NEW.actor_label
+                          AND NEW.actor_label LIKE '{FORGOTTEN_NAME_PREFIX} %')"""  # noqa: S608
+_PERSON_ERASED = f"""(OLD.object_type = 'membership' AND EXISTS (
+                        SELECT 1 FROM projects_membership AS membership
+                        JOIN participants_user AS account ON account.id = membership.user_id
+                        WHERE membership.id::text = OLD.object_id
+                          AND account.erased_at IS NOT NULL
+                          AND account.display_name = NEW.details ->> 'person'
+                          AND NEW.details ->> 'person' LIKE '{FORGOTTEN_NAME_PREFIX} %'))"""  # noqa: S608
 NAMES_FORGOTTEN_ONLY = f"""(
                     NEW.hash_version = 2
                     AND OLD.hash_version = 2
@@ -58,12 +73,10 @@ NAMES_FORGOTTEN_ONLY = f"""(
                     AND (OLD.details ? 'person') = (NEW.details ? 'person')
                     AND to_jsonb(OLD) - 'actor_label' - 'label_salt' - 'details'
                         = to_jsonb(NEW) - 'actor_label' - 'label_salt' - 'details'
-                    AND (NEW.actor_label = OLD.actor_label
-                         OR NEW.actor_label LIKE '{FORGOTTEN_NAME_PREFIX} %')
+                    AND (NEW.actor_label = OLD.actor_label OR {_ACTOR_ERASED})
                     AND (NEW.details ->> 'person' IS NOT DISTINCT FROM OLD.details ->> 'person'
-                         OR NEW.details ->> 'person' LIKE '{FORGOTTEN_NAME_PREFIX} %')
-                    AND (NEW.actor_label LIKE '{FORGOTTEN_NAME_PREFIX} %'
-                         OR NEW.details ->> 'person' LIKE '{FORGOTTEN_NAME_PREFIX} %')
+                         OR {_PERSON_ERASED})
+                    AND ({_ACTOR_ERASED} OR {_PERSON_ERASED})
                 )"""
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pgtrigger
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from coproduce.audit.forget import forget_names
 from coproduce.audit.models import FORGOTTEN_NAME_PREFIX, AuditEvent
@@ -31,7 +32,15 @@ def _sql(statement: str, params: list[object]) -> None:
         cursor.execute(statement, params)
 
 
+def _erase(person: User) -> None:
+    """What erasing the account does to its row first (the trigger checks it)."""
+    User.objects.filter(pk=person.pk).update(
+        erased_at=timezone.now(), display_name="Former member 9"
+    )
+
+
 def _forget(project: Project, person: User) -> None:
+    _erase(person)
     with transaction.atomic():
         forget_names(
             person_id=person.pk,
@@ -94,6 +103,7 @@ def test_the_database_lets_the_names_of_a_format_2_event_be_replaced_with_its_sa
     project: Project, carer_member: User
 ) -> None:
     event = _joined(project, carer_member)
+    _erase(carer_member)
     with transaction.atomic():
         _sql(
             f"UPDATE {TABLE} SET actor_label = 'Former member 9', label_salt = NULL, "  # noqa: S608
@@ -120,6 +130,9 @@ def test_the_database_lets_the_names_of_a_format_2_event_be_replaced_with_its_sa
         # The salt removed with a name that is not an erased account's, or with none.
         "label_salt = NULL, actor_label = 'Someone else'",
         "label_salt = NULL",
+        # An erased account's name given to an entry of someone still here.
+        "label_salt = NULL, actor_label = 'Former member 9'",
+        "label_salt = NULL, details = jsonb_set(details, '{person}', '\"Former member 9\"')",
         # A salt put back, or another one.
         "label_salt = md5('x')",
     ],
